@@ -1,0 +1,137 @@
+"""Operator commands: ``python -m crawler serve | extract | schema | demo``."""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import subprocess
+import sys
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from crawler.server import DEFAULT_ROOT, make_server
+
+    server = make_server(args.port, Path(args.root) if args.root else DEFAULT_ROOT)
+    port = server.server_address[1]
+    print(f"serving {args.root or DEFAULT_ROOT} on http://127.0.0.1:{port}", flush=True)
+    print(port, file=sys.stderr, flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return 0
+
+
+def read_page(path: Path) -> bytes:
+    data = path.read_bytes()
+    return gzip.decompress(data) if path.suffix == ".gz" or data[:2] == b"\x1f\x8b" else data
+
+
+def cmd_extract(args: argparse.Namespace) -> int:
+    from crawler.extract import NotAnArticle, extract_article
+    from crawler.sites import profile_for_url
+    from crawler.text import utc_now_iso
+
+    path = Path(args.file)
+    if not path.is_file():
+        print(f"error: no such file: {path}", file=sys.stderr)
+        return 2
+    profile = profile_for_url(args.url)
+    try:
+        article = extract_article(read_page(path), args.url,
+                                  crawled_at=args.crawled_at or utc_now_iso())
+    except NotAnArticle as exc:
+        print(f"not an article: {exc}", file=sys.stderr)
+        return 1
+    if profile is not None:
+        print(f"profile={profile.slug} family={profile.family} "
+              f"extractor={profile.extractor_version}", file=sys.stderr)
+    print(json.dumps(asdict(article), ensure_ascii=False, indent=2 if args.pretty else None))
+    return 0
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    from crawler.items import schema_text
+
+    target = ROOT / "schemas" / "article.schema.json"
+    if args.check:
+        ok = target.is_file() and target.read_text("utf-8") == schema_text()
+        print("schema up to date" if ok else "schema out of date: run python -m crawler schema")
+        return 0 if ok else 1
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(schema_text(), "utf-8")
+    print(f"wrote {target.relative_to(ROOT)}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Serve the offline copy, crawl it on embedded defaults, print a short summary."""
+    from crawler.server import serve_in_thread
+
+    out = Path(args.output)
+    out.mkdir(parents=True, exist_ok=True)
+    server, base = serve_in_thread(0)
+    started = time.monotonic()
+    cmd = [sys.executable, "-m", "scrapy", "crawl", args.spider, "-s", f"MIRROR={base}",
+           "-s", f"FEED_DIR={out}", "-s", f"LOG_LEVEL={args.log_level}"]
+    try:
+        code = subprocess.call(cmd, cwd=ROOT)
+    finally:
+        server.shutdown()
+    manifests = sorted(out.glob(f"{args.spider}-*.manifest.json"), key=lambda p: p.stat().st_mtime)
+    if code != 0 or not manifests:
+        print(f"demo crawl failed (exit {code})", file=sys.stderr)
+        return code or 1
+    m = json.loads(manifests[-1].read_text("utf-8"))
+    feed = out / f"{args.spider}-{m['run_id']}.jsonl"
+    dropped = ", ".join(f"{k}={v}" for k, v in m["dropped"].items()) or "none"
+    print(f"\nDemo crawl of the offline {args.spider} copy (run {m['run_id']}):")
+    shown = feed.relative_to(ROOT) if feed.is_relative_to(ROOT) else feed
+    print(f"  articles written : {m['articles_written']}  -> {shown}")
+    print(f"  dropped          : {dropped}")
+    print(f"  not articles     : {m['not_articles']}, failed fetches: {m['fetch_failed']}")
+    print(f"  pages fetched    : {m['pages_fetched']}  (HTTP {m['http_status']})")
+    print(f"  time             : {time.monotonic() - started:.1f} s")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m crawler", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("serve", help="serve the offline site copies on 127.0.0.1")
+    p.add_argument("--port", type=int, default=8000, help="0 picks a free port")
+    p.add_argument("--root", default=None, help="folder with one subfolder per host")
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("extract", help="extract one saved page as the crawl would")
+    p.add_argument("--url", required=True, help="the page's real URL")
+    p.add_argument("--crawled-at", default=None, help="fixed crawled_at (UTC, ...Z)")
+    p.add_argument("--pretty", action="store_true", help="indent the JSON")
+    p.add_argument("file", help="saved page (.html or .html.gz)")
+    p.set_defaults(func=cmd_extract)
+
+    p = sub.add_parser("schema", help="write schemas/article.schema.json from the code")
+    p.add_argument("--check", action="store_true", help="only check the file is up to date")
+    p.set_defaults(func=cmd_schema)
+
+    p = sub.add_parser("demo", help="offline demo crawl of the bundled fixture site")
+    p.add_argument("--spider", default="baohatinh")
+    p.add_argument("--output", default=str(ROOT / "output" / "demo"))
+    p.add_argument("--log-level", default="WARNING")
+    p.set_defaults(func=cmd_demo)
+
+    args = parser.parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,311 @@
+"""Building blocks shared by every extractor: metadata (JSON-LD, OpenGraph, meta tags) and a
+body walker that turns a content element into paragraphs, images and an author line.
+
+Extraction is pure: (html, url) in, a raw article dict out. Text is kept as the page has it
+(entities decoded by the parser, nothing else); crawler.extract.clean normalises it.
+"""
+
+from __future__ import annotations
+
+import html as html_lib
+import json
+import logging
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urljoin
+
+from lxml import etree
+from parsel import Selector
+
+from crawler.text import parse_vn_datetime, to_iso
+
+logger = logging.getLogger(__name__)
+
+
+class NotAnArticle(Exception):
+    """The page is not an article page (list, video, photo story, error page...)."""
+
+
+# Elements whose content is never article text, whatever the site.
+NEVER_TEXT_TAGS = frozenset(
+    {"script", "style", "noscript", "iframe", "ins", "form", "button", "svg", "video",
+     "audio", "object", "embed", "template", "select", "input", "textarea", "link", "meta"}
+)
+BLOCK_TAGS = frozenset(
+    {"p", "div", "section", "article", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6",
+     "ul", "ol", "li", "table", "tbody", "thead", "tfoot", "tr", "td", "th", "figure",
+     "center", "pre", "header", "footer", "aside", "main", "dl", "dt", "dd", "hr"}
+)
+_RIGHT_ALIGNED = re.compile(r"text-align\s*:\s*right", re.I)
+_JSONLD_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def selector_for(html: str | bytes, url: str) -> Selector:
+    """A parsel Selector over the page; bytes are decoded from their declared charset."""
+    if isinstance(html, bytes):
+        html = decode_html(html)
+    return Selector(text=html, base_url=url)
+
+
+def decode_html(data: bytes) -> str:
+    """Decode page bytes: BOM first, then the <meta charset>, then UTF-8 with replacement."""
+    from w3lib.encoding import html_to_unicode
+
+    _, text = html_to_unicode(None, data)
+    return text
+
+
+# --- metadata ------------------------------------------------------------------------------
+
+def jsonld_objects(sel: Selector) -> list[dict[str, Any]]:
+    """Every JSON-LD object of the page, @graph flattened; broken blocks are skipped."""
+    out: list[dict[str, Any]] = []
+    for raw in sel.xpath('//script[@type="application/ld+json"]/text()').getall():
+        data = _loads_lenient(raw)
+        for obj in _flatten_jsonld(data):
+            out.append(obj)
+    return out
+
+
+def _loads_lenient(raw: str) -> Any:
+    raw = _JSONLD_CONTROL.sub(" ", raw.strip())
+    try:
+        return json.loads(raw)
+    except ValueError:
+        # Some CMSs HTML-escape the JSON inside the script element.
+        try:
+            return json.loads(html_lib.unescape(raw))
+        except ValueError:
+            logger.debug("unparsable JSON-LD block skipped")
+            return None
+
+
+def _flatten_jsonld(data: Any) -> Iterator[dict[str, Any]]:
+    if isinstance(data, list):
+        for x in data:
+            yield from _flatten_jsonld(x)
+    elif isinstance(data, dict):
+        if "@graph" in data:
+            yield from _flatten_jsonld(data["@graph"])
+        else:
+            yield data
+
+
+_ARTICLE_TYPES = {"NewsArticle", "Article", "ReportageNewsArticle", "AnalysisNewsArticle",
+                  "BlogPosting", "OpinionNewsArticle", "LiveBlogPosting"}
+
+
+def jsonld_article(objs: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    """The first NewsArticle-like JSON-LD object, or {}."""
+    for obj in objs:
+        types = obj.get("@type")
+        types = types if isinstance(types, list) else [types]
+        if any(t in _ARTICLE_TYPES for t in types):
+            return obj
+    return {}
+
+
+def jsonld_names(value: Any) -> list[str]:
+    """Names from a JSON-LD author/person value (dict, list of dicts, or plain strings)."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        name = value.get("name")
+        return [name] if isinstance(name, str) else []
+    if isinstance(value, list):
+        return [n for v in value for n in jsonld_names(v)]
+    return []
+
+
+def meta_content(sel: Selector, *keys: str) -> str | None:
+    """The first non-empty <meta property|name|itemprop=KEY content> among keys."""
+    for key in keys:
+        for attr in ("property", "name", "itemprop"):
+            value = sel.xpath(f'//meta[@{attr}="{key}"]/@content').get()
+            if value and value.strip():
+                return value.strip()
+    return None
+
+
+def meta_contents(sel: Selector, key: str) -> list[str]:
+    return [v.strip() for v in sel.xpath(f'//meta[@property="{key}"]/@content').getall()
+            if v.strip()]
+
+
+def canonical_link(sel: Selector) -> str | None:
+    href = sel.xpath('//link[@rel="canonical"]/@href').get()
+    return href.strip() if href and href.strip() else None
+
+
+def first_date(*candidates: str | None) -> str | None:
+    """The first candidate that parses as a date, as ISO 8601 with +07:00."""
+    for c in candidates:
+        if c:
+            dt = parse_vn_datetime(c)
+            if dt is not None:
+                return to_iso(dt)
+    return None
+
+
+def first_text(sel: Selector, css: Sequence[str]) -> str | None:
+    """Text of the first element matching one of the CSS selectors (whole subtree)."""
+    for q in css:
+        node = sel.css(q)
+        if node:
+            text = " ".join(node[0].xpath(".//text()[not(ancestor::script)]").getall()).strip()
+            if text:
+                return text
+    return None
+
+
+def all_texts(sel: Selector, css: Sequence[str]) -> list[str]:
+    """Texts of all elements matching any of the CSS selectors, in order, de-duplicated."""
+    out: list[str] = []
+    for q in css:
+        for node in sel.css(q):
+            text = " ".join(node.xpath(".//text()").getall()).strip()
+            if text and text not in out:
+                out.append(text)
+    return out
+
+
+# --- body walker ---------------------------------------------------------------------------
+
+@dataclass
+class Block:
+    """One paragraph of text found in the body, with what the walker knows about it."""
+
+    text: str
+    right_aligned: bool = False
+
+
+@dataclass
+class BodyParts:
+    blocks: list[Block] = field(default_factory=list)
+    images: list[dict[str, str | None]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class BodyRules:
+    """Per-family knowledge the walker needs: what to skip, what is an image with caption."""
+
+    skip_css: tuple[str, ...] = ()
+    image_box_css: tuple[str, ...] = ("figure", "table.picture", "table.image")
+    caption_css: tuple[str, ...] = ("figcaption", ".caption", "td.caption", ".image-caption")
+
+
+def walk_body(body: Selector, url: str, rules: BodyRules) -> BodyParts:
+    """Split a content element into text blocks and captioned images, in document order."""
+    skip = {id(n.root) for q in rules.skip_css for n in body.css(q)}
+    boxes: dict[int, Selector] = {}
+    for q in rules.image_box_css:
+        for n in body.css(q):
+            # A box inside another box (figure in a table) belongs to the outer one.
+            boxes.setdefault(id(n.root), n)
+    parts = BodyParts()
+    _walk(body.root, url, rules, skip, boxes, parts)
+    return parts
+
+
+def _walk(el: Any, url: str, rules: BodyRules, skip: set[int], boxes: dict[int, Selector],
+          parts: BodyParts) -> None:
+    right = _is_right_aligned(el)
+    buf: list[str] = [el.text or ""]
+
+    def flush() -> None:
+        for line in "".join(buf).split("\n"):
+            if line.strip():
+                parts.blocks.append(Block(line.strip(), right))
+        buf.clear()
+
+    for child in el:
+        tail = child.tail or ""
+        if not isinstance(child.tag, str):  # comments, processing instructions
+            buf.append(tail)
+            continue
+        tag = child.tag.lower()
+        if tag in NEVER_TEXT_TAGS or id(child) in skip:
+            buf.append(tail)
+            continue
+        if id(child) in boxes:
+            flush()
+            parts.images.extend(_image_box(boxes[id(child)], url, rules))
+            buf.append(tail)
+            continue
+        if tag == "img":
+            img = _image(child, url)
+            if img:
+                parts.images.append({"url": img, "caption": None})
+            buf.append(tail)
+            continue
+        if tag == "br":
+            buf.append("\n" + tail)
+            continue
+        if tag in BLOCK_TAGS:
+            flush()
+            _walk(child, url, rules, skip, boxes, parts)
+            buf.append(tail)
+            continue
+        # Inline element: its text joins the current paragraph; images inside are kept.
+        buf.append(_inline_text(child, skip))
+        for img_el in child.iter("img"):
+            img = _image(img_el, url)
+            if img:
+                parts.images.append({"url": img, "caption": None})
+        buf.append(tail)
+    flush()
+
+
+def _inline_text(el: Any, skip: set[int]) -> str:
+    out: list[str] = [el.text or ""]
+    for child in el:
+        if isinstance(child.tag, str) and child.tag.lower() == "br":
+            out.append("\n")
+        elif isinstance(child.tag, str) and (child.tag.lower() not in NEVER_TEXT_TAGS
+                                             and id(child) not in skip):
+            out.append(_inline_text(child, skip))
+        out.append(child.tail or "")
+    return "".join(out)
+
+
+def _is_right_aligned(el: Any) -> bool:
+    style = el.get("style") or ""
+    return bool(_RIGHT_ALIGNED.search(style)) or (el.get("align") or "").lower() == "right"
+
+
+def _image(el: Any, url: str) -> str | None:
+    for attr in ("data-src", "data-original", "data-lazy-src", "src"):
+        value = (el.get(attr) or "").strip()
+        if value and not value.startswith("data:"):
+            return urljoin(url, value)
+    return None
+
+
+def _image_box(box: Selector, url: str, rules: BodyRules) -> list[dict[str, str | None]]:
+    caption = None
+    for q in rules.caption_css:
+        node = box.css(q)
+        if node:
+            caption = " ".join(node[0].xpath(".//text()").getall()).strip() or None
+            break
+    out: list[dict[str, str | None]] = []
+    for img_el in box.root.iter("img"):
+        img = _image(img_el, url)
+        if img:
+            out.append({"url": img, "caption": caption})
+    return out
+
+
+def element_text(el: Any) -> str:
+    """All text of an lxml element, scripts excluded."""
+    return " ".join(t for t in el.xpath(".//text()[not(ancestor::script or ancestor::style)]"))
+
+
+__all__ = [
+    "Block", "BodyParts", "BodyRules", "NotAnArticle", "all_texts", "canonical_link",
+    "decode_html", "element_text", "etree", "first_date", "first_text", "jsonld_article",
+    "jsonld_names", "jsonld_objects", "meta_content", "meta_contents", "selector_for",
+    "walk_body",
+]

@@ -1,0 +1,106 @@
+"""Every setting of the project, grouped by component.
+
+Scrapy's own settings come first, then ours. Ours are prefixed per component (``CLEAN_``,
+``VALIDATE_``, ``DEDUPE_``, ``FEED_``, ``DISCOVERY_``, ``SUMMARY_``); the few named by the
+product's contract (``MIRROR``) keep their plain names. Override any of them on the command
+line with ``-s NAME=VALUE``; nothing is configured by editing code.
+"""
+
+from __future__ import annotations
+
+BOT_NAME = "vnnews"
+
+# Spiders live in the top-level ``spiders`` package; operator commands in crawler/commands.
+SPIDER_MODULES = ["spiders"]
+NEWSPIDER_MODULE = "spiders"
+COMMANDS_MODULE = "crawler.commands"
+
+# --- Politeness -------------------------------------------------------------------------
+# A polite user agent that names the project, so site operators can tell who we are.
+USER_AGENT = "vnnews-crawler/0.1 (+https://github.com/vnnews/vnnews-crawler; news archiving bot)"
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 4
+DOWNLOAD_DELAY = 0.5
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+DOWNLOAD_TIMEOUT = 30
+# Real article pages are 150-500 KB; anything past 8 MB is not a news page.
+DOWNLOAD_MAXSIZE = 8 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
+RETRY_ENABLED = True
+RETRY_TIMES = 3
+REDIRECT_MAX_TIMES = 5
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+LOG_LEVEL = "INFO"
+# The spiders canonicalise every URL before requesting it, so Scrapy's default request
+# fingerprinting (over the canonical URL) is the dupefilter we want.
+
+# --- Mirror (offline copy) -------------------------------------------------------------------
+# MIRROR: one base URL (e.g. http://127.0.0.1:8000). When set, a request for
+# https://HOST/PATH?QUERY is fetched from MIRROR/HOST/PATH?QUERY at download time only;
+# scheduler, dupefilter and items keep the real URL. Politeness is relaxed for the mirror only
+# (MIRROR_* below), since the mirror is our own local server.
+MIRROR = ""
+MIRROR_DOWNLOAD_DELAY = 0.0
+MIRROR_CONCURRENT_REQUESTS_PER_DOMAIN = 16
+DOWNLOAD_HANDLERS = {
+    "http": "crawler.mirror.MirrorDownloadHandler",
+    "https": "crawler.mirror.MirrorDownloadHandler",
+}
+
+# --- Discovery (spiders) ---------------------------------------------------------------------
+# How many pages of a topic's pagination to walk (page 1 included).
+DISCOVERY_MAX_PAGES = 5
+# How many hops of "Đọc thêm" / related links to follow from an article found on a list page.
+DISCOVERY_RELATED_DEPTH = 3
+# Follow links in related boxes at all.
+DISCOVERY_FOLLOW_RELATED = True
+
+# --- Item pipelines --------------------------------------------------------------------------
+ITEM_PIPELINES = {
+    "pipelines.clean.CleanPipeline": 100,
+    "pipelines.validate.ValidatePipeline": 200,
+    "pipelines.dedupe.DedupePipeline": 300,
+}
+CLEAN_ENABLED = True
+VALIDATE_ENABLED = True
+# Fields an article must have to be emitted; a missing one drops it (stats: validate/missing_<f>).
+VALIDATE_REQUIRED_FIELDS = ["url", "title", "body", "published_at"]
+# A body shorter than this many characters is not an article body (layout change, paywall).
+VALIDATE_MIN_BODY_CHARS = 80
+DEDUPE_ENABLED = True
+# Keys an article is deduplicated on, in order: canonical URL, site article id, body fingerprint.
+DEDUPE_KEYS = ["url", "article_id", "fingerprint"]
+
+# --- Feeds -----------------------------------------------------------------------------------
+# One JSON Lines file per run, named with the run id, under FEED_DIR. While it is written it is
+# named *.jsonl.part, so a consumer globbing *.jsonl only ever sees complete files.
+FEED_DIR = "output/%(name)s"
+FEEDS = {
+    "%(feed_dir)s/%(name)s-%(run_id)s.jsonl": {
+        "format": "jsonlines",
+        "encoding": "utf-8",
+        "uri_params": "crawler.feeds.uri_params",
+        "overwrite": True,
+    }
+}
+FEED_EXPORT_ENCODING = "utf-8"
+FEED_STORAGES = {
+    "": "crawler.feeds.AtomicFileFeedStorage",
+    "file": "crawler.feeds.AtomicFileFeedStorage",
+}
+FEED_STORE_EMPTY = True
+
+# --- Run summary -----------------------------------------------------------------------------
+EXTENSIONS = {
+    "crawler.summary.RunSummary": 500,
+}
+# Write <FEED_DIR>/<spider>-<run_id>.manifest.json with counters at the end of a run.
+SUMMARY_ENABLED = True
+
+# --- Modern Scrapy defaults ------------------------------------------------------------------
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"

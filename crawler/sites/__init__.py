@@ -1,0 +1,101 @@
+"""Site registry: one module per site or CMS family in this package, found automatically.
+
+A module declares ``PROFILES``: a list of :class:`SiteProfile`. Adding a site is adding one
+module (plus its fixtures); nothing else changes.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+from crawler.urls import article_id, canonical_url, host_matches
+
+# (html, url) -> raw article dict; raises NotAnArticle.
+Extractor = Callable[[str | bytes, str], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class SiteProfile:
+    """What the crawler knows of one site: where to start, which links to follow, how to
+    extract. Selectors are CSS, evaluated by parsel."""
+
+    slug: str
+    name: str
+    domains: tuple[str, ...]
+    start_urls: tuple[str, ...]
+    # Article URLs: the path matches one of these (query ignored).
+    article_url_patterns: tuple[str, ...]
+    # The article id: first group of the first matching pattern.
+    id_patterns: tuple[str, ...]
+    # Article links on list (topic / home) pages.
+    list_link_css: tuple[str, ...]
+    # The "next page" link of a topic page.
+    next_page_css: tuple[str, ...]
+    # Links inside an article page's related boxes ("Đọc thêm", "Tin cùng chuyên mục").
+    related_link_css: tuple[str, ...]
+    extractor: Extractor
+    extractor_version: str
+    # URLs never worth fetching (search, tags, login); matched against the path.
+    deny_url_patterns: tuple[str, ...] = ()
+    family: str = ""
+    rss_feeds: tuple[str, ...] = ()
+    sitemaps: tuple[str, ...] = ()
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def on_site(self, url: str) -> bool:
+        return host_matches(url, self.domains)
+
+    def is_article_url(self, url: str) -> bool:
+        path = _path(url)
+        if any(re.search(p, path) for p in self.deny_url_patterns):
+            return False
+        return self.on_site(url) and any(re.search(p, path) for p in self.article_url_patterns)
+
+    def article_id(self, url: str) -> str | None:
+        return article_id(url, self.id_patterns)
+
+    def canonical(self, url: str, base: str | None = None) -> str:
+        return canonical_url(url, base)
+
+
+def _path(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    return urlsplit(url).path
+
+
+@cache
+def registry() -> dict[str, SiteProfile]:
+    """All profiles of all modules in this package, by slug."""
+    found: dict[str, SiteProfile] = {}
+    for info in pkgutil.iter_modules(__path__):
+        if info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        for profile in getattr(module, "PROFILES", ()):
+            if profile.slug in found:
+                raise ValueError(f"two site profiles named {profile.slug!r}")
+            found[profile.slug] = profile
+    return found
+
+
+def get_profile(slug: str) -> SiteProfile:
+    try:
+        return registry()[slug]
+    except KeyError:
+        known = ", ".join(sorted(registry()))
+        raise KeyError(f"no site profile {slug!r} (known: {known})") from None
+
+
+def profile_for_url(url: str, profiles: Sequence[SiteProfile] | None = None) -> SiteProfile | None:
+    """The profile whose domains hold the URL's host, or None."""
+    for profile in profiles if profiles is not None else registry().values():
+        if profile.on_site(url):
+            return profile
+    return None

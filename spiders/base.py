@@ -1,0 +1,236 @@
+"""The site spider: discovery only. Selectors and URL rules come from the site's profile in
+crawler/sites; extraction is delegated to the profile's extractor.
+
+Path of a crawl: topic pages (with pagination, up to a page limit or a ``since`` date) →
+article pages → their related ("Đọc thêm") links, up to a depth limit, on the site's domains.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Iterable, Iterator
+from datetime import datetime
+from typing import Any, ClassVar
+
+import scrapy
+from scrapy.http import Response
+from scrapy.settings import BaseSettings
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.python.failure import Failure
+
+from crawler.extract import NotAnArticle, extract_raw
+from crawler.extract.clean import raw_to_article
+from crawler.feeds import new_run_id
+from crawler.items import Article
+from crawler.sites import SiteProfile, get_profile
+from crawler.text import VN_TZ, parse_vn_datetime, utc_now_iso
+
+logger = logging.getLogger(__name__)
+
+KNOWN_ARGS = ("start", "max_pages", "since", "until", "related_depth", "run_id")
+
+
+class SpiderArgumentError(ValueError):
+    """A spider argument is unknown or malformed (raised before any request is made)."""
+
+
+def parse_bound(name: str, value: str | None) -> datetime | None:
+    """A ``since``/``until`` argument as an aware datetime (dates are midnight, +07:00)."""
+    if value in (None, ""):
+        return None
+    dt = parse_vn_datetime(value)
+    if dt is None:
+        raise SpiderArgumentError(f"-a {name}={value!r} is not a date (use YYYY-MM-DD)")
+    return dt.astimezone(VN_TZ)
+
+
+class SiteSpider(scrapy.Spider):
+    """A spider for one site profile; subclasses only name the profile."""
+
+    profile_slug: ClassVar[str] = ""
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        unknown = sorted(k for k in kwargs if k not in KNOWN_ARGS and k != "_job")
+        if unknown:
+            raise SpiderArgumentError(
+                f"unknown spider argument(s): {', '.join(unknown)} "
+                f"(known: {', '.join(KNOWN_ARGS)})"
+            )
+        args_in = {k: kwargs.pop(k) for k in KNOWN_ARGS if k in kwargs}
+        super().__init__(*args, **kwargs)
+        self.profile: SiteProfile = get_profile(self.profile_slug or self.name)
+        self.allowed_domains = list(self.profile.domains)
+        start = args_in.get("start")
+        self.topic_urls = (
+            [u.strip() for u in start.split(",") if u.strip()] if start
+            else list(self.profile.start_urls)
+        )
+        self.since = parse_bound("since", args_in.get("since"))
+        self.until = parse_bound("until", args_in.get("until"))
+        self._max_pages_arg = _opt_int("max_pages", args_in.get("max_pages"))
+        self._related_depth_arg = _opt_int("related_depth", args_in.get("related_depth"))
+        self.run_id: str = args_in.get("run_id") or new_run_id()
+        self._requested_ids: set[str] = set()
+
+    @classmethod
+    def update_settings(cls, settings: BaseSettings) -> None:
+        super().update_settings(settings)
+        # The mirror is our own local server: politeness meant for real sites is relaxed for
+        # it only. Anything given on the command line still wins (higher priority).
+        if settings.get("MIRROR"):
+            settings.set("DOWNLOAD_DELAY", settings.getfloat("MIRROR_DOWNLOAD_DELAY"), "spider")
+            settings.set("AUTOTHROTTLE_ENABLED", False, "spider")
+            settings.set(
+                "CONCURRENT_REQUESTS_PER_DOMAIN",
+                settings.getint("MIRROR_CONCURRENT_REQUESTS_PER_DOMAIN"),
+                "spider",
+            )
+
+    @property
+    def max_pages(self) -> int:
+        return self._max_pages_arg or self.settings.getint("DISCOVERY_MAX_PAGES")
+
+    @property
+    def related_depth(self) -> int:
+        if self._related_depth_arg is not None:
+            return self._related_depth_arg
+        if not self.settings.getbool("DISCOVERY_FOLLOW_RELATED"):
+            return 0
+        return self.settings.getint("DISCOVERY_RELATED_DEPTH")
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        for url in self.topic_urls:
+            yield scrapy.Request(
+                self.profile.canonical(url),
+                callback=self.parse_list,
+                errback=self.on_error,
+                meta={"page": 1, "topic": url},
+                dont_filter=True,
+            )
+
+    # --- list pages -------------------------------------------------------------------------
+
+    def parse_list(self, response: Response) -> Iterator[scrapy.Request]:
+        page: int = response.meta.get("page", 1)
+        topic: str = response.meta.get("topic", response.url)
+        self.crawler.stats.inc_value("discovery/list_pages")
+        links = self._article_links(response, self.profile.list_link_css)
+        if page == 1 and not links:
+            self.crawler.stats.inc_value("discovery/empty_first_page")
+            logger.warning("topic page %s yields no article links: layout changed?", topic)
+        too_old = self._all_older_than_since(response)
+        for url in links:
+            yield from self._article_request(url, depth=0, referer=response.url)
+        next_href = next(
+            (h for q in self.profile.next_page_css if (h := response.css(q).get())), None
+        )
+        if not next_href:
+            return
+        if too_old:
+            self.crawler.stats.inc_value("discovery/pagination_stopped_since")
+            return
+        if page >= self.max_pages:
+            self.crawler.stats.inc_value("discovery/pagination_stopped_limit")
+            return
+        next_url = self.profile.canonical(next_href, response.url)
+        if self.profile.on_site(next_url):
+            yield scrapy.Request(next_url, callback=self.parse_list, errback=self.on_error,
+                                 meta={"page": page + 1, "topic": topic})
+
+    def _all_older_than_since(self, response: Response) -> bool:
+        if self.since is None:
+            return False
+        stamps = [parse_vn_datetime(t) for t in response.css("time::attr(datetime)").getall()]
+        dated = [t for t in stamps if t is not None]
+        return bool(dated) and all(t < self.since for t in dated)
+
+    def _article_links(self, response: Response, css: Iterable[str]) -> list[str]:
+        out: list[str] = []
+        for q in css:
+            for href in response.css(q).getall():
+                url = self.profile.canonical(href, response.url)
+                if url not in out:
+                    out.append(url)
+        return out
+
+    def _article_request(self, url: str, depth: int, referer: str) -> Iterator[scrapy.Request]:
+        stats = self.crawler.stats
+        if not self.profile.on_site(url):
+            stats.inc_value("discovery/offsite_links")
+            return
+        if not self.profile.is_article_url(url):
+            stats.inc_value("discovery/non_article_links")
+            return
+        article_id = self.profile.article_id(url)
+        if article_id is not None:
+            # The same article under two URLs (legacy .htm, mobile host) is fetched once.
+            if article_id in self._requested_ids:
+                stats.inc_value("discovery/duplicate_article_id")
+                return
+            self._requested_ids.add(article_id)
+        stats.inc_value("discovery/article_requests")
+        yield scrapy.Request(
+            url,
+            callback=self.parse_article,
+            errback=self.on_error,
+            meta={"related_depth": depth},
+            headers={"Referer": referer},
+        )
+
+    # --- article pages ----------------------------------------------------------------------
+
+    def parse_article(self, response: Response) -> Iterator[Article | scrapy.Request]:
+        stats = self.crawler.stats
+        try:
+            raw = extract_raw(response.body, response.url, self.profile)
+        except NotAnArticle as exc:
+            stats.inc_value("extract/not_article")
+            logger.info("not an article: %s (%s)", response.url, exc)
+            return
+        item = raw_to_article(raw, crawled_at=utc_now_iso())
+        stats.inc_value("extract/articles")
+        if self._outside_bounds(item):
+            stats.inc_value("discovery/outside_since_until")
+        else:
+            yield item
+        depth: int = response.meta.get("related_depth", 0)
+        if depth >= self.related_depth:
+            return
+        for rel in raw["related"]:
+            yield from self._article_request(rel["url"], depth=depth + 1, referer=response.url)
+
+    def _outside_bounds(self, item: Article) -> bool:
+        if not item.published_at or (self.since is None and self.until is None):
+            return False
+        published = datetime.fromisoformat(item.published_at)
+        return bool(
+            (self.since and published < self.since) or (self.until and published > self.until)
+        )
+
+    # --- failures ---------------------------------------------------------------------------
+
+    def on_error(self, failure: Failure) -> None:
+        stats = self.crawler.stats
+        request = failure.request  # type: ignore[attr-defined]
+        if failure.check(HttpError):
+            status = failure.value.response.status
+            stats.inc_value(f"fetch/http_{status}")
+            logger.warning("HTTP %s for %s", status, request.url)
+        else:
+            kind = failure.type.__name__ if failure.type else "Error"
+            stats.inc_value(f"fetch/error_{kind}")
+            logger.warning("fetch failed for %s: %s: %s", request.url, kind,
+                           failure.getErrorMessage())
+        stats.inc_value("fetch/failed")
+
+
+def _opt_int(name: str, value: str | None) -> int | None:
+    if value in (None, ""):
+        return None
+    try:
+        number = int(value)
+    except ValueError:
+        raise SpiderArgumentError(f"-a {name}={value!r} is not a whole number") from None
+    if number < 0:
+        raise SpiderArgumentError(f"-a {name}={value!r} must be 0 or more")
+    return number
