@@ -36,6 +36,8 @@ REDIRECT_MAX_TIMES = 5
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = "INFO"
+# One line per dropped article (reason and URL), at INFO: drops are counted in the stats.
+LOG_FORMATTER = "crawler.logformatter.OneLineLogFormatter"
 # The spiders canonicalise every URL before requesting it, so Scrapy's default request
 # fingerprinting (over the canonical URL) is the dupefilter we want.
 
