@@ -198,18 +198,19 @@ class BodyRules:
 
 def walk_body(body: Selector, url: str, rules: BodyRules) -> BodyParts:
     """Split a content element into text blocks and captioned images, in document order."""
-    skip = {id(n.root) for q in rules.skip_css for n in body.css(q)}
-    boxes: dict[int, Selector] = {}
+    # Sets of lxml elements (not ids): holding the element proxies keeps them alive, and lxml
+    # hands back the same proxy while one is alive, so membership tests are exact.
+    skip = {n.root for q in rules.skip_css for n in body.css(q)}
+    boxes: dict[Any, Selector] = {}
     for q in rules.image_box_css:
         for n in body.css(q):
-            # A box inside another box (figure in a table) belongs to the outer one.
-            boxes.setdefault(id(n.root), n)
+            boxes.setdefault(n.root, n)
     parts = BodyParts()
     _walk(body.root, url, rules, skip, boxes, parts)
     return parts
 
 
-def _walk(el: Any, url: str, rules: BodyRules, skip: set[int], boxes: dict[int, Selector],
+def _walk(el: Any, url: str, rules: BodyRules, skip: set[Any], boxes: dict[Any, Selector],
           parts: BodyParts) -> None:
     right = _is_right_aligned(el)
     buf: list[str] = [el.text or ""]
@@ -226,12 +227,12 @@ def _walk(el: Any, url: str, rules: BodyRules, skip: set[int], boxes: dict[int, 
             buf.append(tail)
             continue
         tag = child.tag.lower()
-        if tag in NEVER_TEXT_TAGS or id(child) in skip:
+        if tag in NEVER_TEXT_TAGS or child in skip:
             buf.append(tail)
             continue
-        if id(child) in boxes:
+        if child in boxes:
             flush()
-            parts.images.extend(_image_box(boxes[id(child)], url, rules))
+            parts.images.extend(_image_box(boxes[child], url, rules))
             buf.append(tail)
             continue
         if tag == "img":
@@ -258,13 +259,13 @@ def _walk(el: Any, url: str, rules: BodyRules, skip: set[int], boxes: dict[int, 
     flush()
 
 
-def _inline_text(el: Any, skip: set[int]) -> str:
+def _inline_text(el: Any, skip: set[Any]) -> str:
     out: list[str] = [el.text or ""]
     for child in el:
         if isinstance(child.tag, str) and child.tag.lower() == "br":
             out.append("\n")
         elif isinstance(child.tag, str) and (child.tag.lower() not in NEVER_TEXT_TAGS
-                                             and id(child) not in skip):
+                                             and child not in skip):
             out.append(_inline_text(child, skip))
         out.append(child.tail or "")
     return "".join(out)

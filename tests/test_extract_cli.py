@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+import gzip
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import FIXTURES, ROOT, SITE_ROOT
+
+SEED = FIXTURES / "sites" / "baohatinh" / "seed"
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "crawler", "extract", *args], cwd=ROOT,
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_extract_prints_the_feed_object(tmp_path: Path) -> None:
+    meta = json.loads((SEED / "meta.json").read_text("utf-8"))
+    proc = run("--url", meta["url"], "--crawled-at", meta["fetched_at"], str(SEED / "page.html"))
+    assert proc.returncode == 0, proc.stderr
+    obj = json.loads(proc.stdout)
+    assert obj == json.loads((SEED / "expected.json").read_text("utf-8"))
+    assert "profile=baohatinh" in proc.stderr and "extractor=cms-post/" in proc.stderr
+    # The same page gzipped gives the same object.
+    gz = tmp_path / "page.html.gz"
+    gz.write_bytes(gzip.compress((SEED / "page.html").read_bytes()))
+    proc_gz = run("--url", meta["url"], "--crawled-at", meta["fetched_at"], str(gz))
+    assert json.loads(proc_gz.stdout) == obj
+
+
+def test_non_article_page_exits_non_zero_with_one_line() -> None:
+    video = next((SITE_ROOT / "baohatinh.vn" / "video").glob("*.html"))
+    url = "https://baohatinh.vn/video/" + video.name
+    proc = run("--url", url, str(video))
+    assert proc.returncode == 1
+    assert proc.stdout == ""
+    assert len(proc.stderr.strip().splitlines()) == 1
+    assert proc.stderr.startswith("not an article:")
+
+
+def test_missing_file_is_a_clear_error() -> None:
+    proc = run("--url", "https://baohatinh.vn/x-post1.html", "/nonexistent/page.html")
+    assert proc.returncode == 2
+    assert "no such file" in proc.stderr
