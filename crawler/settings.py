@@ -34,7 +34,9 @@ RETRY_ENABLED = True
 RETRY_TIMES = 3
 REDIRECT_MAX_TIMES = 5
 COOKIES_ENABLED = False
+# No listening ports on a crawl machine: the telnet console and remote control are off.
 TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
 LOG_LEVEL = "INFO"
 # One line per dropped article (reason and URL), at INFO: drops are counted in the stats.
 LOG_FORMATTER = "crawler.logformatter.OneLineLogFormatter"

@@ -165,7 +165,7 @@ class SiteSpider(scrapy.Spider):
         if article_id is not None:
             # The same article under two URLs (legacy .htm, mobile host) is fetched once.
             if article_id in self._requested_ids:
-                stats.inc_value("discovery/duplicate_article_id")
+                stats.inc_value("discovery/already_requested")
                 return
             self._requested_ids.add(article_id)
         stats.inc_value("discovery/article_requests")

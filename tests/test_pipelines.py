@@ -36,7 +36,8 @@ def make(cls: type, **settings: object):  # type: ignore[no-untyped-def]
 
 def test_clean_pipeline_normalises_and_fingerprints() -> None:
     pipe, stats = make(CleanPipeline)
-    raw = article(title="Tie\u0302\u0301u   \u0111e\u0300\u200b", lead="(Baohatinh.vn) - Sapo\u00a0mới.",
+    raw = article(title="Tie\u0302\u0301u   \u0111e\u0300\u200b",
+                  lead="(Baohatinh.vn) - Sapo\u00a0mới.",
                   body="DSC_1234.jpg\n\nĐoạn&nbsp;một.\n\n\ufeffĐoạn hai.")
     out = pipe.process_item(raw)
     assert out.title == "Tiếu đè"

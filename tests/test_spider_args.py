@@ -2,12 +2,12 @@ from __future__ import annotations
 
 import pytest
 
-from spiders.base import SpiderArgumentError
 from spiders.baohatinh import BaohatinhSpider
+from spiders.base import SpiderArgumentError
 
 
 def test_unknown_argument_is_refused_with_the_known_ones_named() -> None:
-    with pytest.raises(SpiderArgumentError, match="unknown spider argument.*sincee"):
+    with pytest.raises(SpiderArgumentError, match=r"unknown spider argument.*sincee"):
         BaohatinhSpider(sincee="2025-01-01")
 
 
