@@ -98,7 +98,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(f"  articles written : {m['articles_written']}  -> {shown}")
     print(f"  dropped          : {dropped}")
     print(f"  not articles     : {m['not_articles']}, failed fetches: {m['fetch_failed']}")
-    print(f"  pages fetched    : {m['pages_fetched']}  (HTTP {m['http_status']})")
+    statuses = ", ".join(f"{code}: {n}" for code, n in m["http_status"].items())
+    print(f"  pages fetched    : {m['pages_fetched']}  (HTTP {statuses})")
     print(f"  time             : {time.monotonic() - started:.1f} s")
     return 0
 

@@ -46,7 +46,7 @@ def summarize(stats: dict[str, Any]) -> dict[str, Any]:
         "pages_fetched": stats.get("downloader/response_count", 0),
         "not_articles": stats.get("extract/not_article", 0),
         "fetch_failed": stats.get("fetch/failed", 0),
-        "http_status": {k.split("/", 1)[1]: v for k, v in sorted(stats.items())
+        "http_status": {k.rsplit("/", 1)[1]: v for k, v in sorted(stats.items())
                         if k.startswith("downloader/response_status_count/")},
         "counters": {k: v for k, v in sorted(stats.items())
                      if k.split("/", 1)[0] in {"discovery", "extract", "fetch", "validate",

@@ -145,7 +145,10 @@ PROFILES = [
         slug="baohatinh",
         name="Báo Hà Tĩnh",
         domains=("baohatinh.vn",),
+        # The home page first: it carries the freshest stories and links (legacy .htm, m.
+        # host) that topic pages do not.
         start_urls=(
+            "https://baohatinh.vn/",
             "https://baohatinh.vn/chinh-tri/",
             "https://baohatinh.vn/kinh-te/",
             "https://baohatinh.vn/xa-hoi/",
