@@ -43,6 +43,11 @@ LOG_FORMATTER = "crawler.logformatter.OneLineLogFormatter"
 # The spiders canonicalise every URL before requesting it, so Scrapy's default request
 # fingerprinting (over the canonical URL) is the dupefilter we want.
 
+# --- Crawl command ---------------------------------------------------------------------------
+# Extra checks run by `scrapy crawl` before crawling (callables taking the crawler, raising
+# crawler.commands.crawl.PreflightError): a failure is one line on stderr and exit status 2.
+PREFLIGHT_CHECKS: list[str] = []
+
 # --- Mirror (offline copy) -------------------------------------------------------------------
 # MIRROR: one base URL (e.g. http://127.0.0.1:8000). When set, a request for
 # https://HOST/PATH?QUERY is fetched from MIRROR/HOST/PATH?QUERY at download time only;

@@ -50,13 +50,9 @@ class SiteSpider(scrapy.Spider):
     profile_slug: ClassVar[str] = ""
 
     def __init__(self, *args: Any, **kwargs: Any):
-        unknown = sorted(k for k in kwargs if k not in KNOWN_ARGS and k != "_job")
-        if unknown:
-            raise SpiderArgumentError(
-                f"unknown spider argument(s): {', '.join(unknown)} "
-                f"(known: {', '.join(KNOWN_ARGS)})"
-            )
-        args_in = {k: kwargs.pop(k) for k in KNOWN_ARGS if k in kwargs}
+        args_in = self.check_arguments(kwargs)
+        for key in args_in:
+            kwargs.pop(key, None)
         super().__init__(*args, **kwargs)
         self.profile: SiteProfile = get_profile(self.profile_slug or self.name)
         self.allowed_domains = list(self.profile.domains)
@@ -65,12 +61,33 @@ class SiteSpider(scrapy.Spider):
             [u.strip() for u in start.split(",") if u.strip()] if start
             else list(self.profile.start_urls)
         )
-        self.since = parse_bound("since", args_in.get("since"))
-        self.until = parse_bound("until", args_in.get("until"))
-        self._max_pages_arg = _opt_int("max_pages", args_in.get("max_pages"))
-        self._related_depth_arg = _opt_int("related_depth", args_in.get("related_depth"))
+        self.since = args_in.get("since")
+        self.until = args_in.get("until")
+        self._max_pages_arg = args_in.get("max_pages")
+        self._related_depth_arg = args_in.get("related_depth")
         self.run_id: str = args_in.get("run_id") or new_run_id()
         self._requested_ids: set[str] = set()
+
+    @classmethod
+    def check_arguments(cls, kwargs: dict[str, Any]) -> dict[str, Any]:
+        """Parse and check ``-a`` arguments; raises SpiderArgumentError with a one-line reason.
+
+        Called by the crawl command before anything starts, and again by __init__.
+        """
+        unknown = sorted(k for k in kwargs if k not in KNOWN_ARGS and k != "_job")
+        if unknown:
+            raise SpiderArgumentError(
+                f"unknown spider argument(s): {', '.join(unknown)} "
+                f"(known: {', '.join(KNOWN_ARGS)})"
+            )
+        out: dict[str, Any] = {k: kwargs[k] for k in ("start", "run_id") if kwargs.get(k)}
+        out["since"] = parse_bound("since", kwargs.get("since"))
+        out["until"] = parse_bound("until", kwargs.get("until"))
+        if out["since"] and out["until"] and out["since"] > out["until"]:
+            raise SpiderArgumentError("-a since=... is after -a until=...")
+        out["max_pages"] = _opt_int("max_pages", kwargs.get("max_pages"))
+        out["related_depth"] = _opt_int("related_depth", kwargs.get("related_depth"))
+        return out
 
     @classmethod
     def update_settings(cls, settings: BaseSettings) -> None:

@@ -1,0 +1,81 @@
+"""``scrapy crawl``, with checks before the crawl and an exit status that tells the truth.
+
+Before anything starts: spider arguments, the feed directory and the state store are checked;
+a problem is one line on stderr and exit status 2. After the crawl: a run the health monitor
+failed (layout change) or that did not finish exits non-zero, so a scheduler notices.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from scrapy.commands.crawl import Command as ScrapyCrawlCommand
+from scrapy.exceptions import UsageError
+
+if TYPE_CHECKING:
+    import argparse
+
+    from scrapy.crawler import Crawler
+
+EXIT_BAD_INPUT = 2
+EXIT_UNHEALTHY = 3
+
+
+class PreflightError(Exception):
+    """A problem found before crawling; its message is the one line the operator sees."""
+
+
+def check_feed_dir(crawler: Crawler, spider_name: str) -> None:
+    feed_dir = Path(crawler.settings.get("FEED_DIR", "output/%(name)s") % {"name": spider_name})
+    try:
+        feed_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=feed_dir, prefix=".write-test-"):
+            pass
+    except OSError as exc:
+        raise PreflightError(f"feed directory {feed_dir} is not writable: {exc.strerror}") from None
+
+
+def preflight(crawler: Crawler, spider_name: str, spargs: dict[str, Any]) -> None:
+    check = getattr(crawler.spidercls, "check_arguments", None)
+    if check is not None:
+        try:
+            check(dict(spargs))
+        except ValueError as exc:
+            raise PreflightError(str(exc)) from None
+    check_feed_dir(crawler, spider_name)
+    for hook in crawler.settings.getlist("PREFLIGHT_CHECKS"):
+        from scrapy.utils.misc import load_object
+
+        load_object(hook)(crawler)
+
+
+class Command(ScrapyCrawlCommand):
+    def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        if len(args) != 1:
+            raise UsageError("give exactly one spider name")
+        assert self.crawler_process
+        try:
+            crawler = self.crawler_process.create_crawler(args[0])
+        except KeyError as exc:
+            print(f"error: {exc.args[0]}", file=sys.stderr)
+            self.exitcode = EXIT_BAD_INPUT
+            return
+        try:
+            preflight(crawler, args[0], opts.spargs)
+        except PreflightError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            self.exitcode = EXIT_BAD_INPUT
+            return
+        self.crawler_process.crawl(crawler, **opts.spargs)
+        self.crawler_process.start()
+        if self.crawler_process.bootstrap_failed:
+            self.exitcode = 1
+            return
+        stats = crawler.stats.get_stats() if crawler.stats else {}
+        if stats.get("health/failed"):
+            self.exitcode = EXIT_UNHEALTHY
+        elif stats.get("finish_reason") not in (None, "finished"):
+            self.exitcode = 1
