@@ -104,8 +104,17 @@ FEED_STORAGES = {
 }
 FEED_STORE_EMPTY = True
 
+# --- Layout health (failing loudly) -----------------------------------------------------------
+# The run ends as "layout_changed" (exit status 3) when, over at least HEALTH_MIN_SAMPLE
+# article pages of a site, the share missing title, body or date (or not extracted at all)
+# passes HEALTH_MAX_MISSING_SHARE, or when the first page of a topic yields no article link.
+HEALTH_ENABLED = True
+HEALTH_MIN_SAMPLE = 10
+HEALTH_MAX_MISSING_SHARE = 0.5
+
 # --- Run summary -----------------------------------------------------------------------------
 EXTENSIONS = {
+    "crawler.health.LayoutHealth": 400,
     "crawler.summary.RunSummary": 500,
 }
 # Write <FEED_DIR>/<spider>-<run_id>.manifest.json with counters at the end of a run.

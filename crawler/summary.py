@@ -55,6 +55,24 @@ def summarize(stats: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def ledger_report(ledger: dict[str, tuple[str, str]]) -> dict[str, Any]:
+    """Every discovered article URL accounted for: counts by outcome, and each URL that was
+    not emitted with its outcome and reason. "pending" means the run ended before it settled.
+
+    >>> r = ledger_report({"a": ("emitted", ""), "b": ("failed", "HTTP 404")})
+    >>> r["counts"], r["not_emitted"]
+    ({'emitted': 1, 'failed': 1}, [{'url': 'b', 'outcome': 'failed', 'reason': 'HTTP 404'}])
+    """
+    counts: dict[str, int] = {}
+    rows = []
+    for url, (outcome, reason) in sorted(ledger.items()):
+        counts[outcome] = counts.get(outcome, 0) + 1
+        if outcome != "emitted":
+            rows.append({"url": url, "outcome": outcome, "reason": reason})
+    return {"discovered": len(ledger), "counts": dict(sorted(counts.items())),
+            "not_emitted": rows}
+
+
 class RunSummary:
     def __init__(self, crawler: Crawler):
         self.crawler = crawler
@@ -78,11 +96,13 @@ class RunSummary:
             "spider": spider.name,
             "started_at": self.started.strftime("%Y-%m-%dT%H:%M:%SZ"),
             "finished_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "status": "finished" if reason == "finished" else f"closed: {reason}",
+            "status": "finished" if reason == "finished" else f"failed: {reason}",
             "schema_version": SCHEMA_VERSION,
             "extractor_version": getattr(getattr(spider, "profile", None),
                                          "extractor_version", None),
             **summary,
+            "health": stats.get("health/failures", []),
+            "urls": ledger_report(getattr(spider, "ledger", {})),
         }
         logger.info(
             "run %s: %d articles written, dropped %s, %d pages fetched, %.1f s",

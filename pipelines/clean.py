@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from typing import TYPE_CHECKING
 
 from scrapy.exceptions import NotConfigured
@@ -29,4 +30,8 @@ class CleanPipeline:
         if not isinstance(item, Article):
             return item
         self.stats.inc_value("clean/articles")
-        return clean_article(item)
+        cleaned = clean_article(item)
+        # In place: the spider's ledger and other components follow the item by identity.
+        for f in fields(Article):
+            setattr(item, f.name, getattr(cleaned, f.name))
+        return item

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem, NotConfigured
 
+from crawler.health import article_checked
+
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
@@ -34,6 +36,7 @@ class ValidatePipeline:
     def __init__(self, crawler: Crawler):
         settings = crawler.settings
         self.stats = crawler.stats
+        self.signals = crawler.signals
         self.required: list[str] = settings.getlist("VALIDATE_REQUIRED_FIELDS")
         self.min_body_chars = settings.getint("VALIDATE_MIN_BODY_CHARS")
 
@@ -45,6 +48,10 @@ class ValidatePipeline:
 
     def process_item(self, item: Any) -> Any:
         missing = missing_fields(item, self.required, self.min_body_chars)
+        adapter = ItemAdapter(item)
+        # The layout health monitor watches the share of pages missing each field.
+        self.signals.send_catch_log(article_checked, url=adapter.get("url"),
+                                    site=adapter.get("site"), missing=missing)
         if missing:
             for name in missing:
                 self.stats.inc_value(f"validate/missing_{name}")

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any, ClassVar
 
 import scrapy
+from scrapy import signals
 from scrapy.http import Response
 from scrapy.settings import BaseSettings
 from scrapy.spidermiddlewares.httperror import HttpError
@@ -21,6 +22,7 @@ from twisted.python.failure import Failure
 from crawler.extract import NotAnArticle, extract_raw
 from crawler.extract.clean import raw_to_article
 from crawler.feeds import new_run_id
+from crawler.health import article_checked, topic_empty
 from crawler.items import Article
 from crawler.sites import SiteProfile, get_profile
 from crawler.text import VN_TZ, parse_vn_datetime, utc_now_iso
@@ -66,7 +68,41 @@ class SiteSpider(scrapy.Spider):
         self._max_pages_arg = args_in.get("max_pages")
         self._related_depth_arg = args_in.get("related_depth")
         self.run_id: str = args_in.get("run_id") or new_run_id()
+        self.site = self.profile.domains[0]
         self._requested_ids: set[str] = set()
+        # Every article URL requested, with its outcome: emitted, dropped (why), not_article,
+        # failed (why)... so that nothing discovered is silently lost (see the manifest).
+        self.ledger: dict[str, tuple[str, str]] = {}
+        self._item_origin: dict[int, str] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> SiteSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider._on_scraped, signal=signals.item_scraped)
+        crawler.signals.connect(spider._on_dropped, signal=signals.item_dropped)
+        crawler.signals.connect(spider._on_error, signal=signals.item_error)
+        return spider
+
+    def account(self, response: Response | None, outcome: str, reason: str = "",
+                url: str | None = None) -> None:
+        key = url or (response.meta.get("discovered_url", response.url) if response else "")
+        if key:
+            self.ledger[key] = (outcome, reason)
+
+    def _settle(self, item: Any, outcome: str, reason: str) -> None:
+        origin = self._item_origin.pop(id(item), None)
+        if origin:
+            self.ledger[origin] = (outcome, reason)
+
+    def _on_scraped(self, item: Any, response: Any, spider: Any) -> None:
+        self._settle(item, "emitted", "")
+
+    def _on_dropped(self, item: Any, response: Any, exception: BaseException,
+                    spider: Any) -> None:
+        self._settle(item, "dropped", str(exception))
+
+    def _on_error(self, item: Any, response: Any, spider: Any, failure: Any) -> None:
+        self._settle(item, "failed", f"pipeline error: {failure.getErrorMessage()}")
 
     @classmethod
     def check_arguments(cls, kwargs: dict[str, Any]) -> dict[str, Any]:
@@ -135,6 +171,7 @@ class SiteSpider(scrapy.Spider):
         if page == 1 and not links:
             self.crawler.stats.inc_value("discovery/empty_first_page")
             logger.warning("topic page %s yields no article links: layout changed?", topic)
+            self.crawler.signals.send_catch_log(topic_empty, url=topic, site=self.site)
         too_old = self._all_older_than_since(response)
         for url in links:
             yield from self._article_request(url, depth=0, referer=response.url)
@@ -186,11 +223,12 @@ class SiteSpider(scrapy.Spider):
                 return
             self._requested_ids.add(article_id)
         stats.inc_value("discovery/article_requests")
+        self.ledger[url] = ("pending", "")
         yield scrapy.Request(
             url,
             callback=self.parse_article,
             errback=self.on_error,
-            meta={"related_depth": depth},
+            meta={"related_depth": depth, "discovered_url": url},
             headers={"Referer": referer},
         )
 
@@ -203,12 +241,18 @@ class SiteSpider(scrapy.Spider):
         except NotAnArticle as exc:
             stats.inc_value("extract/not_article")
             logger.info("not an article: %s (%s)", response.url, exc)
+            self.account(response, "not_article", str(exc))
+            self.crawler.signals.send_catch_log(article_checked, url=response.url,
+                                                site=self.site, missing=["article"])
             return
         item = raw_to_article(raw, crawled_at=utc_now_iso())
         stats.inc_value("extract/articles")
         if self._outside_bounds(item):
             stats.inc_value("discovery/outside_since_until")
+            self.account(response, "outside_since_until", item.published_at or "")
         else:
+            # The ledger entry is settled by the pipelines' outcome (scraped or dropped).
+            self._item_origin[id(item)] = response.meta.get("discovered_url", response.url)
             yield item
         depth: int = response.meta.get("related_depth", 0)
         if depth >= self.related_depth:
@@ -239,6 +283,11 @@ class SiteSpider(scrapy.Spider):
             logger.warning("fetch failed for %s: %s: %s", request.url, kind,
                            failure.getErrorMessage())
         stats.inc_value("fetch/failed")
+        reason = (f"HTTP {failure.value.response.status}" if failure.check(HttpError)
+                  else f"{failure.type.__name__ if failure.type else 'Error'}: "
+                       f"{failure.getErrorMessage()}")
+        if "discovered_url" in request.meta:
+            self.account(None, "failed", reason, url=request.meta["discovered_url"])
 
 
 def _opt_int(name: str, value: str | None) -> int | None:
