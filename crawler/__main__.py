@@ -15,9 +15,15 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    from crawler.faults import FaultPlan, standard_plan
     from crawler.server import DEFAULT_ROOT, make_server
 
-    server = make_server(args.port, Path(args.root) if args.root else DEFAULT_ROOT)
+    plan: FaultPlan | None = None
+    if args.faults:
+        plan = FaultPlan.load(Path(args.faults))
+    elif args.fault_rate:
+        plan = standard_plan(rate=args.fault_rate)
+    server = make_server(args.port, Path(args.root) if args.root else DEFAULT_ROOT, plan)
     port = server.server_address[1]
     print(f"serving {args.root or DEFAULT_ROOT} on http://127.0.0.1:{port}", flush=True)
     print(port, file=sys.stderr, flush=True)
@@ -111,6 +117,9 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("serve", help="serve the offline site copies on 127.0.0.1")
     p.add_argument("--port", type=int, default=8000, help="0 picks a free port")
     p.add_argument("--root", default=None, help="folder with one subfolder per host")
+    p.add_argument("--faults", default=None, help="JSON fault plan (see crawler/faults.py)")
+    p.add_argument("--fault-rate", type=float, default=0.0,
+                   help="inject transient faults into this share of responses, plus traps")
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("extract", help="extract one saved page as the crawl would")

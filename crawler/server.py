@@ -12,13 +12,20 @@ import hashlib
 import json
 import logging
 import mimetypes
+import re
+import socket
+import struct
 import threading
+import time
 from email.utils import formatdate
 from functools import cache
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from crawler import faults
+from crawler.faults import FaultPlan, FaultRule
 
 logger = logging.getLogger(__name__)
 
@@ -61,7 +68,9 @@ def _content_type(path: Path) -> str:
 
 class FixtureHandler(BaseHTTPRequestHandler):
     server_version = "fixture-site/1.0"
+    protocol_version = "HTTP/1.1"
     root: Path = DEFAULT_ROOT
+    plan: FaultPlan | None = None
 
     def do_HEAD(self) -> None:
         self._serve(head=True)
@@ -79,23 +88,122 @@ class FixtureHandler(BaseHTTPRequestHandler):
             return
         target = _redirects(self.root, host).get(path)
         if target:
-            self.send_response(HTTPStatus.MOVED_PERMANENTLY)
-            self.send_header("Location", self._mirror_location(target))
-            self.send_header("Content-Length", "0")
-            self.end_headers()
+            self._redirect(self._mirror_location(target))
+            return
+        rule = self.plan.choose(f"{host}{path}?{parts.query}") if self.plan else None
+        if rule is not None and self._inject(rule, host, path, parts.query, head):
             return
         file = resolve(self.root, host, path, parts.query)
-        if file is None:
+        data = file.read_bytes() if file is not None else None
+        if self.plan is not None and self.plan.traps:
+            data = self._with_traps(host, path, parts.query, file, data)
+        if data is None:
             self._send(HTTPStatus.NOT_FOUND, _NOT_FOUND_PAGE, "text/html; charset=utf-8", head)
             return
-        data = file.read_bytes()
         etag = '"' + hashlib.sha1(data).hexdigest()[:20] + '"'
         if self.headers.get("If-None-Match") == etag:
             self.send_response(HTTPStatus.NOT_MODIFIED)
             self.send_header("ETag", etag)
+            self.send_header("Content-Length", "0")
             self.end_headers()
             return
-        self._send(HTTPStatus.OK, data, _content_type(file), head, etag=etag)
+        ctype = _content_type(file) if file is not None else "text/html; charset=utf-8"
+        self._send(HTTPStatus.OK, data, ctype, head, etag=etag)
+
+    def _redirect(self, location: str, status: HTTPStatus = HTTPStatus.MOVED_PERMANENTLY) -> None:
+        self.send_response(status)
+        self.send_header("Location", location)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def _own(self, host: str, path: str, query: str = "") -> str:
+        own = f"http://{self.headers.get('Host', 'localhost')}"
+        return f"{own}/{host}{path}" + (f"?{query}" if query else "")
+
+    def _page(self, host: str, path: str, query: str) -> bytes | None:
+        file = resolve(self.root, host, path, query)
+        return file.read_bytes() if file is not None else None
+
+    def _inject(self, rule: FaultRule, host: str, path: str, query: str, head: bool) -> bool:
+        """Answer with the rule's fault; False when the fault lets the page through."""
+        kind, params = rule.kind, rule.params
+        if kind in ("500", "503", "404"):
+            body = f"<html><body><h1>{kind}</h1></body></html>".encode()
+            self._send(HTTPStatus(int(kind)), body, "text/html; charset=utf-8", head)
+        elif kind == "429":
+            self.send_response(HTTPStatus.TOO_MANY_REQUESTS)
+            self.send_header("Retry-After", str(params.get("retry_after", 1)))
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+        elif kind == "slow":
+            time.sleep(float(params.get("seconds", 3)))
+            return False
+        elif kind == "reset":
+            # RST instead of FIN: the client sees "connection reset by peer".
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                       struct.pack("ii", 1, 0))
+            self.close_connection = True
+            self.connection.close()
+        elif kind == "truncate":
+            data = self._page(host, path, query) or _NOT_FOUND_PAGE
+            self.send_response(HTTPStatus.OK)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data[: len(data) // 2])
+            self.wfile.flush()
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)
+        elif kind == "empty":
+            self._send(HTTPStatus.OK, b"", "text/html; charset=utf-8", head)
+        elif kind == "oversize":
+            data = self._page(host, path, query) or b""
+            pad = int(params.get("bytes", 9 * 1024 * 1024)) - len(data)
+            filler = b"<!-- " + b"x" * max(pad, 0) + b" -->"
+            self._send(HTTPStatus.OK, data.replace(b"</body>", filler + b"</body>"),
+                       "text/html; charset=utf-8", head)
+        elif kind in ("cp1258", "latin1_lie"):
+            data = self._page(host, path, query)
+            if data is None:
+                return False
+            text = data.decode("utf-8")
+            if kind == "cp1258":
+                text = re.sub(r'charset="?utf-8"?', 'charset="windows-1258"', text, flags=re.I)
+                body, charset = faults.encode_cp1258(text), "windows-1258"
+            else:
+                # The header (and meta) lie: they say latin-1, the bytes are UTF-8.
+                text = re.sub(r'charset="?utf-8"?', 'charset="iso-8859-1"', text, flags=re.I)
+                body, charset = text.encode("utf-8"), "iso-8859-1"
+            self._send(HTTPStatus.OK, body, f"text/html; charset={charset}", head)
+        elif kind == "redirect_loop":
+            flip = "" if "loop=1" in query else "loop=1"
+            self._redirect(self._own(host, path, flip), HTTPStatus.FOUND)
+        elif kind == "redirect_chain":
+            hop = int(parse_qs(query).get("hop", ["0"])[0])
+            if hop >= int(params.get("hops", 3)):
+                return False
+            self._redirect(self._own(host, path, f"hop={hop + 1}"), HTTPStatus.FOUND)
+        return True
+
+    def _with_traps(self, host: str, path: str, query: str, file: Path | None,
+                    data: bytes | None) -> bytes | None:
+        """List pages grow hostile links and an endless next page; calendars never end."""
+        cal = re.match(r"^/lich/(\d{4})/(\d{2})/(\d{2})/$", path)
+        if cal:
+            y, m, d = (int(x) for x in cal.groups())
+            return faults.calendar_page(host, y, m, d).encode()
+        page = int(parse_qs(query).get("page", ["1"])[0] or 1)
+        is_list = path.endswith("/") and (data is None or b"content-list" in data)
+        if not is_list:
+            return data
+        if data is None:
+            return faults.endless_list_page(host, path, page).encode() if page > 1 else None
+        text = data.decode("utf-8")
+        if 'rel="next"' not in text:
+            text = text.replace("</body>", faults.endless_list_page(host, path, page)
+                                .split("<body>", 1)[1])
+        text = text.replace("</body>", faults.trap_block(host, path, query) + "</body>", 1)
+        return text.encode("utf-8")
 
     def _mirror_location(self, target: str) -> str:
         # A reverse proxy in front of the real site would answer with its own address: the
@@ -129,16 +237,18 @@ _NOT_FOUND_PAGE = (
 ).encode()
 
 
-def make_server(port: int = 0, root: Path = DEFAULT_ROOT) -> ThreadingHTTPServer:
+def make_server(port: int = 0, root: Path = DEFAULT_ROOT,
+                plan: FaultPlan | None = None) -> ThreadingHTTPServer:
     """A server bound to 127.0.0.1 (port 0: a free one); call serve_forever() to run it."""
-    handler = type("Handler", (FixtureHandler,), {"root": root.resolve()})
+    handler = type("Handler", (FixtureHandler,), {"root": root.resolve(), "plan": plan})
     server = ThreadingHTTPServer(("127.0.0.1", port), handler)
     server.daemon_threads = True
     return server
 
 
-def serve_in_thread(port: int = 0, root: Path = DEFAULT_ROOT) -> tuple[ThreadingHTTPServer, str]:
+def serve_in_thread(port: int = 0, root: Path = DEFAULT_ROOT,
+                    plan: FaultPlan | None = None) -> tuple[ThreadingHTTPServer, str]:
     """Start a server in a daemon thread; returns it and its base URL (for MIRROR)."""
-    server = make_server(port, root)
+    server = make_server(port, root, plan)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server, f"http://127.0.0.1:{server.server_address[1]}"

@@ -32,6 +32,18 @@ DOWNLOAD_MAXSIZE = 8 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
 RETRY_ENABLED = True
 RETRY_TIMES = 3
+# Waits before a retry: exponential backoff from RETRY_BACKOFF_BASE seconds up to
+# RETRY_BACKOFF_MAX, or the server's Retry-After (429/503), capped by RETRY_AFTER_MAX.
+RETRY_BACKOFF_BASE = 1.0
+RETRY_BACKOFF_MAX = 30.0
+RETRY_AFTER_MAX = 120.0
+DOWNLOADER_MIDDLEWARES = {
+    "crawler.middlewares.SafetyMiddleware": 50,
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.middlewares.BackoffRetryMiddleware": 550,
+}
+# Refuse requests to loopback/private/link-local addresses (crawler.middlewares.SafetyMiddleware).
+SAFETY_ENABLED = True
 REDIRECT_MAX_TIMES = 5
 COOKIES_ENABLED = False
 # No listening ports on a crawl machine: the telnet console and remote control are off.

@@ -50,7 +50,8 @@ def summarize(stats: dict[str, Any]) -> dict[str, Any]:
                         if k.startswith("downloader/response_status_count/")},
         "counters": {k: v for k, v in sorted(stats.items())
                      if k.split("/", 1)[0] in {"discovery", "extract", "fetch", "validate",
-                                               "dedupe", "clean"}},
+                                               "dedupe", "clean", "retry", "retry_after"}
+                     and not isinstance(v, list)},
         "elapsed_seconds": round(float(elapsed or 0), 3),
     }
 

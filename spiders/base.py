@@ -21,11 +21,13 @@ from twisted.python.failure import Failure
 
 from crawler.extract import NotAnArticle, extract_raw
 from crawler.extract.clean import raw_to_article
+from crawler.extract.encoding import decode_page
 from crawler.feeds import new_run_id
 from crawler.health import article_checked, topic_empty
 from crawler.items import Article
 from crawler.sites import SiteProfile, get_profile
 from crawler.text import VN_TZ, parse_vn_datetime, utc_now_iso
+from crawler.urls import is_http_url
 
 logger = logging.getLogger(__name__)
 
@@ -69,7 +71,10 @@ class SiteSpider(scrapy.Spider):
         self._related_depth_arg = args_in.get("related_depth")
         self.run_id: str = args_in.get("run_id") or new_run_id()
         self.site = self.profile.domains[0]
-        self._requested_ids: set[str] = set()
+        # Article key (site id, else URL) -> shallowest related-link depth it was found at.
+        self._best_depth: dict[str, int] = {}
+        # Related links of parsed articles not yet followed (depth limit): key -> (urls, page).
+        self._related_of: dict[str, tuple[list[str], str]] = {}
         # Every article URL requested, with its outcome: emitted, dropped (why), not_article,
         # failed (why)... so that nothing discovered is silently lost (see the manifest).
         self.ledger: dict[str, tuple[str, str]] = {}
@@ -167,6 +172,7 @@ class SiteSpider(scrapy.Spider):
         page: int = response.meta.get("page", 1)
         topic: str = response.meta.get("topic", response.url)
         self.crawler.stats.inc_value("discovery/list_pages")
+        self.ledger[response.request.url if response.request else response.url] = ("list_page", "")
         links = self._article_links(response, self.profile.list_link_css)
         if page == 1 and not links:
             self.crawler.stats.inc_value("discovery/empty_first_page")
@@ -202,33 +208,43 @@ class SiteSpider(scrapy.Spider):
         out: list[str] = []
         for q in css:
             for href in response.css(q).getall():
-                url = self.profile.canonical(href, response.url)
+                url = self.profile.canonical(href.strip(), response.url)
+                if not is_http_url(url):
+                    self.crawler.stats.inc_value("discovery/malformed_links")
+                    continue
                 if url not in out:
                     out.append(url)
         return out
 
     def _article_request(self, url: str, depth: int, referer: str) -> Iterator[scrapy.Request]:
         stats = self.crawler.stats
+        if not is_http_url(url):
+            stats.inc_value("discovery/malformed_links")
+            return
         if not self.profile.on_site(url):
             stats.inc_value("discovery/offsite_links")
             return
         if not self.profile.is_article_url(url):
             stats.inc_value("discovery/non_article_links")
             return
-        article_id = self.profile.article_id(url)
-        if article_id is not None:
-            # The same article under two URLs (legacy .htm, mobile host) is fetched once.
-            if article_id in self._requested_ids:
-                stats.inc_value("discovery/already_requested")
-                return
-            self._requested_ids.add(article_id)
+        # The same article under two URLs (legacy .htm, mobile host) is fetched once.
+        key = self.profile.article_id(url) or url
+        if key in self._best_depth:
+            stats.inc_value("discovery/already_requested")
+            if depth < self._best_depth[key]:
+                # Found again closer to a list page: its related links get the shallower depth,
+                # even if it was already parsed when the depth limit stopped them.
+                self._best_depth[key] = depth
+                yield from self._expand_related(key)
+            return
+        self._best_depth[key] = depth
         stats.inc_value("discovery/article_requests")
         self.ledger[url] = ("pending", "")
         yield scrapy.Request(
             url,
             callback=self.parse_article,
             errback=self.on_error,
-            meta={"related_depth": depth, "discovered_url": url},
+            meta={"related_depth": depth, "discovered_url": url, "article_key": key},
             headers={"Referer": referer},
         )
 
@@ -236,8 +252,17 @@ class SiteSpider(scrapy.Spider):
 
     def parse_article(self, response: Response) -> Iterator[Article | scrapy.Request]:
         stats = self.crawler.stats
+        if not response.body.strip():
+            # A 200 with nothing in it: permanent for this run, recorded, never an empty item.
+            stats.inc_value("fetch/empty_body")
+            logger.warning("empty response for %s", response.url)
+            self.account(response, "failed", "empty response body")
+            return
+        text, encoding = decode_page(response.body, response.headers.get(b"Content-Type"))
+        if encoding not in ("utf-8",):
+            stats.inc_value(f"fetch/encoding_{encoding}")
         try:
-            raw = extract_raw(response.body, response.url, self.profile)
+            raw = extract_raw(text, response.url, self.profile)
         except NotAnArticle as exc:
             stats.inc_value("extract/not_article")
             logger.info("not an article: %s (%s)", response.url, exc)
@@ -254,11 +279,20 @@ class SiteSpider(scrapy.Spider):
             # The ledger entry is settled by the pipelines' outcome (scraped or dropped).
             self._item_origin[id(item)] = response.meta.get("discovered_url", response.url)
             yield item
-        depth: int = response.meta.get("related_depth", 0)
+        key = response.meta.get("article_key", response.url)
+        self._related_of[key] = ([rel["url"] for rel in raw["related"]], response.url)
+        yield from self._expand_related(key)
+
+    def _expand_related(self, key: str) -> Iterator[scrapy.Request]:
+        """Follow a parsed article's related links if its best depth allows it (once)."""
+        if key not in self._related_of:
+            return
+        depth = self._best_depth.get(key, 0)
         if depth >= self.related_depth:
             return
-        for rel in raw["related"]:
-            yield from self._article_request(rel["url"], depth=depth + 1, referer=response.url)
+        links, referer = self._related_of.pop(key)
+        for url in links:
+            yield from self._article_request(url, depth=depth + 1, referer=referer)
 
     def _outside_bounds(self, item: Article) -> bool:
         if not item.published_at or (self.since is None and self.until is None):
@@ -273,21 +307,27 @@ class SiteSpider(scrapy.Spider):
     def on_error(self, failure: Failure) -> None:
         stats = self.crawler.stats
         request = failure.request  # type: ignore[attr-defined]
-        if failure.check(HttpError):
-            status = failure.value.response.status
-            stats.inc_value(f"fetch/http_{status}")
-            logger.warning("HTTP %s for %s", status, request.url)
-        else:
-            kind = failure.type.__name__ if failure.type else "Error"
-            stats.inc_value(f"fetch/error_{kind}")
-            logger.warning("fetch failed for %s: %s: %s", request.url, kind,
-                           failure.getErrorMessage())
+        reason = failure_reason(failure)
+        stats.inc_value(f"fetch/{reason.split(':', 1)[0].replace(' ', '_').lower()}")
+        logger.warning("fetch failed for %s: %s", request.url, reason)
         stats.inc_value("fetch/failed")
-        reason = (f"HTTP {failure.value.response.status}" if failure.check(HttpError)
-                  else f"{failure.type.__name__ if failure.type else 'Error'}: "
-                       f"{failure.getErrorMessage()}")
-        if "discovered_url" in request.meta:
-            self.account(None, "failed", reason, url=request.meta["discovered_url"])
+        self.account(None, "failed", reason,
+                     url=request.meta.get("discovered_url", request.url))
+
+
+def failure_reason(failure: Failure) -> str:
+    """A short, stable reason for a failed fetch: 'HTTP 404', 'oversize: ...', 'timeout'..."""
+    if failure.check(HttpError):
+        return f"HTTP {failure.value.response.status}"
+    message = failure.getErrorMessage()
+    kind = failure.type.__name__ if failure.type else "Error"
+    if "max size" in message or "maxsize" in message.lower():
+        return f"oversize: {message}"
+    if "Timeout" in kind or "timed out" in message.lower():
+        return f"timeout: {message}"
+    if kind == "IgnoreRequest":
+        return f"ignored: {message}"
+    return f"{kind}: {message}"
 
 
 def _opt_int(name: str, value: str | None) -> int | None:
