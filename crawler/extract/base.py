@@ -310,3 +310,258 @@ __all__ = [
     "jsonld_names", "jsonld_objects", "meta_content", "meta_contents", "selector_for",
     "walk_body",
 ]
+
+
+# --- declarative site specs (added for the per-site modules) -------------------------------
+# Most news CMSs differ only in where title, sapo, body, date and byline sit: a PageSpec names
+# those places and extract_by_spec() does the rest, one small function per field, so a site
+# module is a spec plus its SiteProfile.
+
+_LABEL_EDGES = " \t\n#,;|·•"
+
+
+def clean_label(text: str) -> str:
+    """A tag or section label without list punctuation ("#AAT", "việt nam,").
+
+    >>> clean_label("# Tiên Sơn Thanh Hoá"), clean_label("việt nam,")
+    ('Tiên Sơn Thanh Hoá', 'việt nam')
+    """
+    return text.strip(_LABEL_EDGES).strip()
+
+
+def page_url(sel: Selector) -> str | None:
+    """The URL a saved page declares for itself: rel=canonical, else og:url."""
+    return canonical_link(sel) or meta_content(sel, "og:url")
+
+
+def same_site_url(sel: Selector, url: str) -> str:
+    """The canonical link when it is on the fetched URL's site, else the fetched URL."""
+    from crawler.urls import canonical_url, host_matches, site_of
+
+    link = canonical_link(sel)
+    if link:
+        absolute = canonical_url(link, url)
+        if host_matches(absolute, [site_of(url)]):
+            return absolute
+    return canonical_url(url)
+
+
+def css_values(sel: Selector, css: Sequence[str]) -> list[str]:
+    """Values of CSS queries in order: attribute/text pseudo-elements as given, elements as
+    their whole text (scripts excluded)."""
+    out: list[str] = []
+    for q in css:
+        for node in sel.css(q):
+            if "::" in q:
+                value = node.get() or ""
+            else:
+                value = " ".join(node.xpath(".//text()[not(ancestor::script)]").getall())
+            if value.strip():
+                out.append(value.strip())
+    return out
+
+
+def jsonld_person_names(value: Any) -> list[str]:
+    """Author names from JSON-LD, leaving out Organization entries (a site name is no byline).
+
+    >>> jsonld_person_names([{"@type": "Person", "name": "An"}, {"@type": "Organization",
+    ...                      "name": "VnExpress"}, "Bình"])
+    ['An', 'Bình']
+    """
+    if isinstance(value, list):
+        return [n for v in value for n in jsonld_person_names(v)]
+    if isinstance(value, dict) and value.get("@type") not in (None, "Person"):
+        return []
+    return jsonld_names(value)
+
+
+def jsonld_breadcrumb(objs: Iterable[dict[str, Any]]) -> list[str]:
+    """Names of the BreadcrumbList items, home excluded; nested item lists are flattened."""
+    for obj in objs:
+        if obj.get("@type") != "BreadcrumbList":
+            continue
+        items = list(_flatten_jsonld(obj.get("itemListElement") or []))
+        items.sort(key=lambda i: i.get("position") if isinstance(i.get("position"), int) else 0)
+        names = [_crumb_name(i) for i in items]
+        return [n.strip() for n in names
+                if n and n.strip() and n.strip().lower() not in ("trang chủ", "home")]
+    return []
+
+
+def _crumb_name(item: dict[str, Any]) -> str | None:
+    name = item.get("name")
+    inner = item.get("item")
+    if not isinstance(name, str) and isinstance(inner, dict):
+        name = inner.get("name")
+    return name if isinstance(name, str) else None
+
+
+def jsonld_keywords(ld: dict[str, Any]) -> list[str]:
+    """JSON-LD keywords as a list (sites give a list or one comma-separated string)."""
+    raw = ld.get("keywords")
+    values = raw if isinstance(raw, list) else str(raw or "").split(",")
+    return [v.strip() for v in values if isinstance(v, str) and v.strip()]
+
+
+def link_items(sel: Selector, url: str, css: Sequence[str]) -> list[dict[str, str]]:
+    """{url, title} of the <a> elements matched, title from the link text (else its title
+    attribute), de-duplicated by canonical URL."""
+    from crawler.urls import canonical_url
+
+    out: list[dict[str, str]] = []
+    seen: set[str] = set()
+    for q in css:
+        for a in sel.css(q):
+            href = (a.attrib.get("href") or "").strip()
+            title = _link_title(a)
+            if not href or href.startswith(("javascript:", "#")) or not title.strip():
+                continue
+            link = canonical_url(href, url)
+            if link not in seen:
+                seen.add(link)
+                out.append({"url": link, "title": title.strip()})
+    return out
+
+
+def _link_title(a: Selector) -> str:
+    # A card link wraps cover, heading, summary and time: its heading is the title.
+    heading = a.xpath("(.//h1|.//h2|.//h3|.//h4)[1]")
+    node = heading[0] if heading else a
+    text = " ".join(node.xpath(".//text()[not(ancestor::script)]").getall()).strip()
+    return text or a.attrib.get("title", "").strip()
+
+
+def article_links(sel: Selector, url: str, css: Sequence[str],
+                  keep: Any = None) -> list[str]:
+    """Canonical URLs of a list page's article links (``::attr(href)`` queries), in order,
+    de-duplicated; ``keep`` (a predicate on the URL) filters out non-article links."""
+    from crawler.urls import canonical_url
+
+    out: list[str] = []
+    for q in css:
+        for href in sel.css(q).getall():
+            link = canonical_url(href.strip(), url)
+            if link not in out and (keep is None or keep(link)):
+                out.append(link)
+    return out
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    """Where one CMS keeps each field of an article page (CSS, evaluated by parsel).
+
+    ``date_css`` may end in ``::attr(datetime)``; element matches are read as text.
+    ``byline_last_line``: the CMS writes the author as the body's final right-aligned line.
+    """
+
+    family: str
+    title_css: tuple[str, ...]
+    body_css: tuple[str, ...]
+    lead_css: tuple[str, ...] = ()
+    date_css: tuple[str, ...] = ()
+    author_css: tuple[str, ...] = ()
+    section_css: tuple[str, ...] = ()
+    tag_css: tuple[str, ...] = ()
+    topic_css: tuple[str, ...] = ()
+    related_css: tuple[str, ...] = ()
+    rules: BodyRules = field(default_factory=BodyRules)
+    byline_last_line: bool = False
+
+
+def spec_title(sel: Selector, spec: PageSpec) -> str | None:
+    return first_text(sel, spec.title_css)
+
+
+def spec_lead(sel: Selector, spec: PageSpec) -> str | None:
+    return first_text(sel, spec.lead_css) or meta_content(sel, "og:description", "description")
+
+
+def spec_published(sel: Selector, spec: PageSpec, ld: dict[str, Any]) -> str | None:
+    # Machine-readable values first: they carry seconds and an explicit offset, while the
+    # visible line is minutes only ("07/03/2026 08:01 GMT+7").
+    ld_date = ld.get("datePublished")
+    return first_date(
+        meta_content(sel, "article:published_time", "datePublished", "pubdate"),
+        ld_date if isinstance(ld_date, str) else None,
+        *css_values(sel, spec.date_css),
+    )
+
+
+def spec_modified(sel: Selector, ld: dict[str, Any]) -> str | None:
+    ld_date = ld.get("dateModified")
+    return first_date(
+        meta_content(sel, "article:modified_time", "dateModified"),
+        ld_date if isinstance(ld_date, str) else None,
+    )
+
+
+def spec_authors(sel: Selector, spec: PageSpec, blocks: list[Block],
+                 ld: dict[str, Any]) -> list[str]:
+    """Byline from the author elements, else the body's last right-aligned short line
+    (popped from ``blocks``), else JSON-LD persons."""
+    from crawler.text import split_authors
+
+    names = [a for t in css_values(sel, spec.author_css) for a in split_authors(t)]
+    if not names and spec.byline_last_line and blocks and blocks[-1].right_aligned \
+            and len(blocks[-1].text) <= 80:
+        names = split_authors(blocks.pop().text)
+    if not names:
+        names = [a for n in jsonld_person_names(ld.get("author")) for a in split_authors(n)]
+    out: list[str] = []
+    for n in names:
+        if n.casefold() not in {o.casefold() for o in out}:
+            out.append(n)
+    return out
+
+
+def spec_section(sel: Selector, spec: PageSpec, objs: list[dict[str, Any]]) -> str | None:
+    # The first query that matches wins, and its last item is the most specific crumb;
+    # mixing queries would let a parent-zone link come after the child one.
+    for q in spec.section_css:
+        crumbs = [c for c in (clean_label(t) for t in css_values(sel, (q,))) if c]
+        if crumbs:
+            return crumbs[-1]
+    crumbs = jsonld_breadcrumb(objs)
+    return crumbs[-1] if crumbs else meta_content(sel, "article:section")
+
+
+def spec_tags(sel: Selector, spec: PageSpec, ld: dict[str, Any]) -> list[str]:
+    tags = [clean_label(t) for t in all_texts(sel, spec.tag_css)]
+    if not any(tags):
+        # One meta may hold the whole list comma-separated (vnexpress).
+        tags = [clean_label(p) for t in meta_contents(sel, "article:tag") for p in t.split(",")]
+    out: list[str] = []
+    for t in tags or jsonld_keywords(ld):
+        if t and t not in out:
+            out.append(t)
+    return out
+
+
+def extract_by_spec(html: str | bytes, url: str, spec: PageSpec) -> dict[str, Any]:
+    """The raw article dict of a page laid out as ``spec`` says; NotAnArticle when the page
+    has no title or no body there (a list, video or error page)."""
+    sel = selector_for(html, url)
+    title = spec_title(sel, spec)
+    body = next((n for q in spec.body_css for n in sel.css(q)), None)
+    if body is None or not title:
+        missing = "article body" if body is None else "title"
+        raise NotAnArticle(f"no {missing}: not an article page of the {spec.family} layout")
+    objs = jsonld_objects(sel)
+    ld = jsonld_article(objs)
+    parts = walk_body(body, url, spec.rules)
+    blocks = list(parts.blocks)
+    authors = spec_authors(sel, spec, blocks, ld)
+    return {
+        "url": same_site_url(sel, url),
+        "title": title,
+        "lead": spec_lead(sel, spec),
+        "paragraphs": [b.text for b in blocks],
+        "authors": authors,
+        "published_at": spec_published(sel, spec, ld),
+        "modified_at": spec_modified(sel, ld),
+        "section": spec_section(sel, spec, objs),
+        "topics": [clean_label(t) for t in all_texts(sel, spec.topic_css)],
+        "tags": spec_tags(sel, spec, ld),
+        "images": parts.images,
+        "related": link_items(sel, url, spec.related_css),
+    }
