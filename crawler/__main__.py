@@ -41,25 +41,37 @@ def read_page(path: Path) -> bytes:
     return gzip.decompress(data) if path.suffix == ".gz" or data[:2] == b"\x1f\x8b" else data
 
 
+def describe_used(used: str) -> str:
+    """What extracted a page, for operators: profile or family, and the extractor version."""
+    from crawler.extract.generic import EXTRACTOR_VERSION as GENERIC_VERSION
+    from crawler.sites import registry
+
+    kind, _, name = used.partition(":")
+    if kind == "profile":
+        profile = registry()[name]
+        return (f"used={used} family={profile.family or '-'} "
+                f"extractor={profile.extractor_version}")
+    if kind == "family":
+        versions = {p.family: p.extractor_version for p in registry().values()}
+        return f"used={used} extractor={versions.get(name, '?')}"
+    return f"used={used} extractor={GENERIC_VERSION}"
+
+
 def cmd_extract(args: argparse.Namespace) -> int:
-    from crawler.extract import NotAnArticle, extract_article
-    from crawler.sites import profile_for_url
+    from crawler.extract import NotAnArticle, extract_with_info
     from crawler.text import utc_now_iso
 
     path = Path(args.file)
     if not path.is_file():
         print(f"error: no such file: {path}", file=sys.stderr)
         return 2
-    profile = profile_for_url(args.url)
     try:
-        article = extract_article(read_page(path), args.url,
-                                  crawled_at=args.crawled_at or utc_now_iso())
+        article, used = extract_with_info(read_page(path), args.url,
+                                          crawled_at=args.crawled_at or utc_now_iso())
     except NotAnArticle as exc:
         print(f"not an article: {exc}", file=sys.stderr)
         return 1
-    if profile is not None:
-        print(f"profile={profile.slug} family={profile.family} "
-              f"extractor={profile.extractor_version}", file=sys.stderr)
+    print(describe_used(used), file=sys.stderr)
     print(json.dumps(asdict(article), ensure_ascii=False, indent=2 if args.pretty else None))
     return 0
 

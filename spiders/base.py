@@ -27,7 +27,7 @@ from crawler.health import article_checked, topic_empty
 from crawler.items import Article
 from crawler.sites import SiteProfile, get_profile
 from crawler.text import VN_TZ, parse_vn_datetime, utc_now_iso
-from crawler.urls import is_http_url
+from crawler.urls import canonical_url, is_http_url
 
 logger = logging.getLogger(__name__)
 
@@ -52,25 +52,23 @@ class SiteSpider(scrapy.Spider):
     """A spider for one site profile; subclasses only name the profile."""
 
     profile_slug: ClassVar[str] = ""
+    known_args: ClassVar[tuple[str, ...]] = KNOWN_ARGS
 
     def __init__(self, *args: Any, **kwargs: Any):
         args_in = self.check_arguments(kwargs)
         for key in args_in:
             kwargs.pop(key, None)
         super().__init__(*args, **kwargs)
-        self.profile: SiteProfile = get_profile(self.profile_slug or self.name)
-        self.allowed_domains = list(self.profile.domains)
-        start = args_in.get("start")
-        self.topic_urls = (
-            [u.strip() for u in start.split(",") if u.strip()] if start
-            else list(self.profile.start_urls)
-        )
+        start = [u.strip() for u in (args_in.get("start") or "").split(",") if u.strip()]
+        self.profiles: list[SiteProfile] = self.select_profiles(args_in, start)
+        self.profile = self.profiles[0]
+        self.allowed_domains = sorted({d for p in self.profiles for d in p.domains})
+        self.topic_urls = start or [u for p in self.profiles for u in p.start_urls]
         self.since = args_in.get("since")
         self.until = args_in.get("until")
         self._max_pages_arg = args_in.get("max_pages")
         self._related_depth_arg = args_in.get("related_depth")
         self.run_id: str = args_in.get("run_id") or new_run_id()
-        self.site = self.profile.domains[0]
         # Article key (site id, else URL) -> shallowest related-link depth it was found at.
         self._best_depth: dict[str, int] = {}
         # Related links of parsed articles not yet followed (depth limit): key -> (urls, page).
@@ -109,19 +107,34 @@ class SiteSpider(scrapy.Spider):
     def _on_error(self, item: Any, response: Any, spider: Any, failure: Any) -> None:
         self._settle(item, "failed", f"pipeline error: {failure.getErrorMessage()}")
 
+    def select_profiles(self, args: dict[str, Any], start: list[str]) -> list[SiteProfile]:
+        """The profiles this spider crawls: its own one (site spiders)."""
+        return [get_profile(self.profile_slug or self.name)]
+
+    def profile_for(self, url: str) -> SiteProfile:
+        """The profile whose domains hold url (the first one when none does)."""
+        for profile in self.profiles:
+            if profile.on_site(url):
+                return profile
+        return self.profiles[0]
+
     @classmethod
     def check_arguments(cls, kwargs: dict[str, Any]) -> dict[str, Any]:
         """Parse and check ``-a`` arguments; raises SpiderArgumentError with a one-line reason.
 
         Called by the crawl command before anything starts, and again by __init__.
         """
-        unknown = sorted(k for k in kwargs if k not in KNOWN_ARGS and k != "_job")
+        unknown = sorted(k for k in kwargs if k not in cls.known_args and k != "_job")
         if unknown:
             raise SpiderArgumentError(
                 f"unknown spider argument(s): {', '.join(unknown)} "
-                f"(known: {', '.join(KNOWN_ARGS)})"
+                f"(known: {', '.join(cls.known_args)})"
             )
-        out: dict[str, Any] = {k: kwargs[k] for k in ("start", "run_id") if kwargs.get(k)}
+        out: dict[str, Any] = {k: kwargs[k] for k in ("start", "run_id", "sites")
+                               if kwargs.get(k)}
+        for url in (out.get("start") or "").split(","):
+            if url.strip() and not is_http_url(url.strip()):
+                raise SpiderArgumentError(f"-a start: {url.strip()!r} is not an http(s) URL")
         out["since"] = parse_bound("since", kwargs.get("since"))
         out["until"] = parse_bound("until", kwargs.get("until"))
         if out["since"] and out["until"] and out["since"] > out["until"]:
@@ -159,7 +172,7 @@ class SiteSpider(scrapy.Spider):
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for url in self.topic_urls:
             yield scrapy.Request(
-                self.profile.canonical(url),
+                self.profile_for(url).canonical(url),
                 callback=self.parse_list,
                 errback=self.on_error,
                 meta={"page": 1, "topic": url},
@@ -173,16 +186,17 @@ class SiteSpider(scrapy.Spider):
         topic: str = response.meta.get("topic", response.url)
         self.crawler.stats.inc_value("discovery/list_pages")
         self.ledger[response.request.url if response.request else response.url] = ("list_page", "")
-        links = self._article_links(response, self.profile.list_link_css)
+        profile = self.profile_for(response.url)
+        links = self._article_links(response, profile.list_link_css)
         if page == 1 and not links:
             self.crawler.stats.inc_value("discovery/empty_first_page")
             logger.warning("topic page %s yields no article links: layout changed?", topic)
-            self.crawler.signals.send_catch_log(topic_empty, url=topic, site=self.site)
+            self.crawler.signals.send_catch_log(topic_empty, url=topic, site=profile.site)
         too_old = self._all_older_than_since(response)
         for url in links:
             yield from self._article_request(url, depth=0, referer=response.url)
         next_href = next(
-            (h for q in self.profile.next_page_css if (h := response.css(q).get())), None
+            (h for q in profile.next_page_css if (h := response.css(q).get())), None
         )
         if not next_href:
             return
@@ -192,8 +206,8 @@ class SiteSpider(scrapy.Spider):
         if page >= self.max_pages:
             self.crawler.stats.inc_value("discovery/pagination_stopped_limit")
             return
-        next_url = self.profile.canonical(next_href, response.url)
-        if self.profile.on_site(next_url):
+        next_url = profile.canonical(next_href, response.url)
+        if profile.on_site(next_url):
             yield scrapy.Request(next_url, callback=self.parse_list, errback=self.on_error,
                                  meta={"page": page + 1, "topic": topic})
 
@@ -208,7 +222,7 @@ class SiteSpider(scrapy.Spider):
         out: list[str] = []
         for q in css:
             for href in response.css(q).getall():
-                url = self.profile.canonical(href.strip(), response.url)
+                url = canonical_url(href.strip(), response.url)
                 if not is_http_url(url):
                     self.crawler.stats.inc_value("discovery/malformed_links")
                     continue
@@ -221,14 +235,15 @@ class SiteSpider(scrapy.Spider):
         if not is_http_url(url):
             stats.inc_value("discovery/malformed_links")
             return
-        if not self.profile.on_site(url):
+        profile = self.profile_for(url)
+        if not profile.on_site(url):
             stats.inc_value("discovery/offsite_links")
             return
-        if not self.profile.is_article_url(url):
+        if not profile.is_article_url(url):
             stats.inc_value("discovery/non_article_links")
             return
         # The same article under two URLs (legacy .htm, mobile host) is fetched once.
-        key = self.profile.article_id(url) or url
+        key = f"{profile.site}:{profile.article_id(url) or url}"
         if key in self._best_depth:
             stats.inc_value("discovery/already_requested")
             if depth < self._best_depth[key]:
@@ -261,14 +276,15 @@ class SiteSpider(scrapy.Spider):
         text, encoding = decode_page(response.body, response.headers.get(b"Content-Type"))
         if encoding not in ("utf-8",):
             stats.inc_value(f"fetch/encoding_{encoding}")
+        profile = self.profile_for(response.url)
         try:
-            raw = extract_raw(text, response.url, self.profile)
+            raw = extract_raw(text, response.url, profile)
         except NotAnArticle as exc:
             stats.inc_value("extract/not_article")
             logger.info("not an article: %s (%s)", response.url, exc)
             self.account(response, "not_article", str(exc))
             self.crawler.signals.send_catch_log(article_checked, url=response.url,
-                                                site=self.site, missing=["article"])
+                                                site=profile.site, missing=["article"])
             return
         item = raw_to_article(raw, crawled_at=utc_now_iso())
         stats.inc_value("extract/articles")

@@ -1,4 +1,5 @@
-"""Extraction entry point: (html, url) in, an Article out, through the site's profile."""
+"""Extraction entry point: (html, url) in, an Article out, through the best extractor known
+for the page: the site's profile, else the CMS family its markup shows, else the generic one."""
 
 from __future__ import annotations
 
@@ -25,11 +26,24 @@ def extract_raw(html: str | bytes, url: str, profile: SiteProfile | None = None)
     return raw
 
 
+def extract_with_info(
+    html: str | bytes, url: str, *, crawled_at: str, profile: SiteProfile | None = None
+) -> tuple[Article, str]:
+    """Extraction and cleaning, exactly as a crawl does them, and what was used:
+    ``profile:<slug>``, ``family:<name>`` or ``generic``."""
+    if profile is not None:
+        raw, used = extract_raw(html, url, profile), f"profile:{profile.slug}"
+    else:
+        from crawler.extract.generic import extract_any
+
+        raw, used = extract_any(html, url)
+    return clean_article(raw_to_article(raw, crawled_at=crawled_at)), used
+
+
 def extract_article(
     html: str | bytes, url: str, *, crawled_at: str, profile: SiteProfile | None = None
 ) -> Article:
-    """Extraction and cleaning, exactly as a crawl does them."""
-    return clean_article(raw_to_article(extract_raw(html, url, profile), crawled_at=crawled_at))
+    return extract_with_info(html, url, crawled_at=crawled_at, profile=profile)[0]
 
 
-__all__ = ["NoProfile", "NotAnArticle", "extract_article", "extract_raw"]
+__all__ = ["NoProfile", "NotAnArticle", "extract_article", "extract_raw", "extract_with_info"]

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from crawler.urls import article_id, canonical_url, host_matches
+from crawler.urls import DEFAULT_ID_PATTERNS, article_id, canonical_url, host_matches, site_of
 
 # (html, url) -> raw article dict; raises NotAnArticle.
 Extractor = Callable[[str | bytes, str], dict[str, Any]]
@@ -47,6 +47,11 @@ class SiteProfile:
     rss_feeds: tuple[str, ...] = ()
     sitemaps: tuple[str, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def site(self) -> str:
+        """The site's main domain, as items' ``site`` field names it."""
+        return self.domains[0]
 
     def on_site(self, url: str) -> bool:
         return host_matches(url, self.domains)
@@ -99,3 +104,47 @@ def profile_for_url(url: str, profiles: Sequence[SiteProfile] | None = None) -> 
         if profile.on_site(url):
             return profile
     return None
+
+
+# Article URL shapes met across Vietnamese news CMSs, for sites without a profile.
+GENERIC_ARTICLE_PATTERNS = (
+    r"-post\d+\.html$",  # cms-post family, znews
+    r"-\d{5,}\.html?$",  # vnexpress, tuoitre, nld, dantri, vietnamnet...
+    r"-d\d+\.html$",  # baodautu
+    r"/\d{5,}\.html?$",  # legacy numeric paths
+    r"-\d{5,}\.chn$",  # cafef
+)
+GENERIC_NEXT_PAGE_CSS = (
+    "a[rel=next]::attr(href)",
+    ".pagination a.next::attr(href)",
+    "a.next::attr(href)",
+    "a.page-next::attr(href)",
+)
+
+
+def _extract_auto(html: str | bytes, url: str) -> dict[str, Any]:
+    from crawler.extract.generic import extract_any
+
+    return extract_any(html, url)[0]
+
+
+def generic_profile(start_url: str) -> SiteProfile:
+    """A profile for a site with no module: any article-shaped link on its pages is followed,
+    and each page is extracted by its CMS family recognised from the markup, else by the
+    generic extractor."""
+    domain = site_of(start_url)
+    return SiteProfile(
+        slug=domain,
+        name=domain,
+        domains=(domain,),
+        start_urls=(start_url,),
+        article_url_patterns=GENERIC_ARTICLE_PATTERNS,
+        id_patterns=tuple(p.pattern for p in DEFAULT_ID_PATTERNS),
+        list_link_css=("a::attr(href)",),
+        next_page_css=GENERIC_NEXT_PAGE_CSS,
+        related_link_css=(),
+        extractor=_extract_auto,
+        extractor_version="auto/2025.09",
+        deny_url_patterns=(r"^/tim-kiem", r"^/search", r"^/tag/", r"^/tu-khoa/"),
+        family="auto",
+    )
