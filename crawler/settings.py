@@ -80,6 +80,8 @@ DISCOVERY_MAX_PAGES = 5
 DISCOVERY_RELATED_DEPTH = 3
 # Follow links in related boxes at all.
 DISCOVERY_FOLLOW_RELATED = True
+# Also read each profile's RSS feeds and sitemaps (not when -a start=... names the pages).
+DISCOVERY_FEEDS = True
 
 # --- Item pipelines --------------------------------------------------------------------------
 ITEM_PIPELINES = {

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any, ClassVar
 
 import scrapy
+from parsel import Selector
 from scrapy import signals
 from scrapy.http import Response
 from scrapy.settings import BaseSettings
@@ -64,6 +65,7 @@ class SiteSpider(scrapy.Spider):
         self.profile = self.profiles[0]
         self.allowed_domains = sorted({d for p in self.profiles for d in p.domains})
         self.topic_urls = start or [u for p in self.profiles for u in p.start_urls]
+        self._explicit_start = bool(start)
         self.since = args_in.get("since")
         self.until = args_in.get("until")
         self._max_pages_arg = args_in.get("max_pages")
@@ -178,6 +180,40 @@ class SiteSpider(scrapy.Spider):
                 meta={"page": 1, "topic": url},
                 dont_filter=True,
             )
+        # RSS feeds and sitemaps are extra routes to the same articles (explicit start URLs
+        # mean the operator wants those pages only).
+        if self.settings.getbool("DISCOVERY_FEEDS") and not self._explicit_start:
+            for profile in self.profiles:
+                for url in (*profile.rss_feeds, *profile.sitemaps):
+                    yield scrapy.Request(url, callback=self.parse_feed, errback=self.on_error,
+                                         meta={"feed_depth": 0}, dont_filter=True)
+
+    # --- RSS feeds and sitemaps -------------------------------------------------------------
+
+    def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
+        """Article links from an RSS/Atom feed, a (news) sitemap or a sitemap index."""
+        stats = self.crawler.stats
+        stats.inc_value("discovery/feeds")
+        self.ledger[response.request.url if response.request else response.url] = ("feed", "")
+        entries = feed_entries(response.body)
+        if entries is None:
+            stats.inc_value("discovery/feed_unreadable")
+            logger.warning("not an RSS feed or sitemap: %s", response.url)
+            return
+        depth = response.meta.get("feed_depth", 0)
+        for url, published, is_index in entries:
+            url = canonical_url(url, response.url)
+            if is_index:
+                # A sitemap index: follow child sitemaps on the site, one level deep.
+                if depth < 1 and self.profile_for(url).on_site(url):
+                    yield scrapy.Request(url, callback=self.parse_feed, errback=self.on_error,
+                                         meta={"feed_depth": depth + 1})
+                continue
+            when = parse_vn_datetime(published) if published else None
+            if self.since is not None and when is not None and when < self.since:
+                stats.inc_value("discovery/feed_older_than_since")
+                continue
+            yield from self._article_request(url, depth=0, referer=response.url)
 
     # --- list pages -------------------------------------------------------------------------
 
@@ -195,9 +231,13 @@ class SiteSpider(scrapy.Spider):
         too_old = self._all_older_than_since(response)
         for url in links:
             yield from self._article_request(url, depth=0, referer=response.url)
+        state: dict[str, Any] = dict(response.meta.get("list_state", {}))
         next_href = next(
             (h for q in profile.next_page_css if (h := response.css(q).get())), None
         )
+        if not next_href and profile.next_page is not None:
+            # "Xem thêm" (load more) endpoints: the profile builds the next URL.
+            next_href = profile.next_page(response.selector, page + 1, state)
         if not next_href:
             return
         if too_old:
@@ -209,7 +249,7 @@ class SiteSpider(scrapy.Spider):
         next_url = profile.canonical(next_href, response.url)
         if profile.on_site(next_url):
             yield scrapy.Request(next_url, callback=self.parse_list, errback=self.on_error,
-                                 meta={"page": page + 1, "topic": topic})
+                                 meta={"page": page + 1, "topic": topic, "list_state": state})
 
     def _all_older_than_since(self, response: Response) -> bool:
         if self.since is None:
@@ -329,6 +369,43 @@ class SiteSpider(scrapy.Spider):
         stats.inc_value("fetch/failed")
         self.account(None, "failed", reason,
                      url=request.meta.get("discovered_url", request.url))
+
+
+def feed_entries(body: bytes) -> list[tuple[str, str | None, bool]] | None:
+    """(url, publication date, is a child sitemap) for each entry of an RSS 2.0 / Atom feed,
+    a sitemap (news sitemaps included) or a sitemap index; None when it is none of them.
+
+    >>> feed_entries(b"<rss><channel><item><link>https://a.vn/x-post1.html</link>"
+    ...              b"<pubDate>Sat, 30 Aug 2025 01:07:33 +0700</pubDate></item></channel></rss>")
+    [('https://a.vn/x-post1.html', 'Sat, 30 Aug 2025 01:07:33 +0700', False)]
+    >>> feed_entries(b"<html><body>not a feed</body></html>") is None
+    True
+    """
+    try:
+        sel = Selector(body=body, type="xml")
+    except ValueError:
+        return None
+    sel.remove_namespaces()
+    root = sel.xpath("name(/*)").get() or ""
+    out: list[tuple[str, str | None, bool]] = []
+    if root == "rss":
+        for item in sel.xpath("//item"):
+            link = (item.xpath("link/text()").get() or item.xpath("guid/text()").get() or "")
+            out.append((link.strip(), item.xpath("pubDate/text()").get(), False))
+    elif root == "feed":
+        for entry in sel.xpath("//entry"):
+            link = entry.xpath("link[not(@rel) or @rel='alternate']/@href").get() or ""
+            date = entry.xpath("published/text()").get() or entry.xpath("updated/text()").get()
+            out.append((link.strip(), date, False))
+    elif root in ("urlset", "sitemapindex"):
+        for node in sel.xpath("//url | //sitemap"):
+            loc = (node.xpath("loc/text()").get() or "").strip()
+            date = (node.xpath("news/publication_date/text()").get()
+                    or node.xpath("lastmod/text()").get())
+            out.append((loc, date, root == "sitemapindex"))
+    else:
+        return None
+    return [row for row in out if row[0]]
 
 
 def failure_reason(failure: Failure) -> str:

@@ -46,6 +46,9 @@ class SiteProfile:
     family: str = ""
     rss_feeds: tuple[str, ...] = ()
     sitemaps: tuple[str, ...] = ()
+    # (list page selector, next page number, state carried across the topic's pages) -> URL of
+    # the next page when no next_page_css link exists ("Xem thêm" / load-more endpoints).
+    next_page: Callable[[Any, int, dict[str, Any]], str | None] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property

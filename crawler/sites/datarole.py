@@ -14,6 +14,7 @@ keyed by the zone id in ``#hdZoneId``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from parsel import Selector
@@ -79,14 +80,25 @@ def extract(html: str | bytes, url: str) -> dict[str, Any]:
     return extract_by_spec(html, url, SPEC)
 
 
+def load_more_hook(template: str) -> Callable[[Selector, int, dict[str, Any]], str | None]:
+    """A profile's next_page hook: the "xem thêm" endpoint for a page number. Topic pages
+    have no next link (their script fetches this URL); the zone id comes from the first page's
+    ``#hdZoneId`` and is kept in ``state``, since the endpoint's own answers are fragments."""
+
+    def next_page(sel: Selector, page: int, state: dict[str, Any]) -> str | None:
+        zone = (sel.css("#hdZoneId::attr(value)").get() or state.get("zone") or "").strip()
+        if not zone.isdigit():
+            return None
+        state["zone"] = zone
+        return template.format(zone=zone, page=page)
+
+    return next_page
+
+
 def load_more_url(sel: Selector, profile: SiteProfile, page: int = 2) -> str | None:
-    """The "xem thêm" endpoint of a topic page for ``page`` (the page has no next link: its
-    script fetches this URL), or None when the page carries no zone id."""
-    zone = (sel.css("#hdZoneId::attr(value)").get() or "").strip()
+    """The load-more URL of a topic page's ``page`` under ``profile``, or None."""
     template = profile.extra.get("load_more")
-    if not zone.isdigit() or not template:
-        return None
-    return str(template).format(zone=zone, page=page)
+    return load_more_hook(str(template))(sel, page, {}) if template else None
 
 
 _DENY = (r"^/tim-kiem", r"^/search", r"^/tag/", r"^/tac-gia/", r"^/video", r"^/dang-nhap")
@@ -115,6 +127,7 @@ def _profile(slug: str, name: str, domain: str, topics: tuple[str, ...], *, ext:
         extractor_version=EXTRACTOR_VERSION,
         deny_url_patterns=_DENY,
         family=FAMILY,
+        next_page=load_more_hook(load_more),
         extra={"load_more": load_more, "load_more_first_page": start_page},
     )
 
