@@ -1,0 +1,1 @@
+"""Benchmarks: run as scripts (``python -m bench.store_bench``); not part of the tests."""
