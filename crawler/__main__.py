@@ -94,12 +94,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
     """Serve the offline copy, crawl it on embedded defaults, print a short summary."""
     from crawler.server import serve_in_thread
 
-    out = Path(args.output)
+    out = Path(args.output).resolve()
     out.mkdir(parents=True, exist_ok=True)
     server, base = serve_in_thread(0)
     started = time.monotonic()
     cmd = [sys.executable, "-m", "scrapy", "crawl", args.spider, "-s", f"MIRROR={base}",
-           "-s", f"FEED_DIR={out}", "-s", f"LOG_LEVEL={args.log_level}"]
+           "-s", f"FEED_DIR={out}", "-s", f"LOG_LEVEL={args.log_level}",
+           # The demo keeps its own state beside its feeds: a second run emits nothing new.
+           "-s", f"STATE_URI=sqlite:///{out}/state.sqlite3"]
     try:
         code = subprocess.call(cmd, cwd=ROOT)
     finally:
@@ -109,11 +111,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print(f"demo crawl failed (exit {code})", file=sys.stderr)
         return code or 1
     m = json.loads(manifests[-1].read_text("utf-8"))
-    feed = out / f"{args.spider}-{m['run_id']}.jsonl"
     dropped = ", ".join(f"{k}={v}" for k, v in m["dropped"].items()) or "none"
+    seen = m["urls"]["counts"].get("already_seen", 0)
     print(f"\nDemo crawl of the offline {args.spider} copy (run {m['run_id']}):")
-    shown = feed.relative_to(ROOT) if feed.is_relative_to(ROOT) else feed
-    print(f"  articles written : {m['articles_written']}  -> {shown}")
+    files = ", ".join(f["file"] for f in m["files"]) or "no file"
+    print(f"  articles written : {m['articles_written']} new, {seen} already seen -> "
+          f"{out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}/{files}")
     print(f"  dropped          : {dropped}")
     print(f"  not articles     : {m['not_articles']}, failed fetches: {m['fetch_failed']}")
     statuses = ", ".join(f"{code}: {n}" for code, n in m["http_status"].items())

@@ -14,10 +14,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+from scrapy.exporters import JsonLinesItemExporter
 from w3lib.url import file_uri_to_path
 
 if TYPE_CHECKING:
     from scrapy import Spider
+    from scrapy.crawler import Crawler
 
 PART_SUFFIX = ".part"
 
@@ -41,12 +43,55 @@ def uri_params(params: dict[str, Any], spider: Spider) -> dict[str, Any]:
     return params
 
 
+def file_key(file: Any) -> int:
+    """Identity of a feed file shared by its exporter and its storage (the exporter may hold
+    Scrapy's post-processing wrapper, the storage the file inside it)."""
+    return id(getattr(file, "file", file))
+
+
+class DeliveryJsonLinesExporter(JsonLinesItemExporter):
+    """JSON Lines that also notes which articles each file holds, so they are recorded as
+    delivered exactly when the file is complete (crawler.state)."""
+
+    def __init__(self, file: IO[bytes], *, crawler: Crawler | None = None, **kwargs: Any):
+        super().__init__(file, **kwargs)
+        self._crawler = crawler
+        self._deliveries: list[Any] = []
+        self._key = file_key(file)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, file: IO[bytes], **kwargs: Any
+                     ) -> DeliveryJsonLinesExporter:
+        return cls(file, crawler=crawler, **kwargs)
+
+    def export_item(self, item: Any) -> None:
+        super().export_item(item)
+        if self._crawler is not None:
+            from crawler.state import StateManager
+
+            self._deliveries.append(StateManager.of(self._crawler).delivery(item))
+
+    def finish_exporting(self) -> None:
+        super().finish_exporting()
+        if self._crawler is not None:
+            from crawler.state import StateManager
+
+            StateManager.of(self._crawler).file_closing(self._key, self._deliveries)
+
+
 class AtomicFileFeedStorage:
     """Local file storage that writes aside (``.part``) and renames when the feed is done."""
 
-    def __init__(self, uri: str, *, feed_options: dict[str, Any] | None = None):
+    def __init__(self, uri: str, *, feed_options: dict[str, Any] | None = None,
+                 crawler: Crawler | None = None):
         self.path = Path(file_uri_to_path(uri) if uri.startswith("file:") else uri)
         self.overwrite = bool((feed_options or {}).get("overwrite", False))
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, uri: str, *,
+                     feed_options: dict[str, Any] | None = None) -> AtomicFileFeedStorage:
+        return cls(uri, feed_options=feed_options, crawler=crawler)
 
     @property
     def part_path(self) -> Path:
@@ -61,8 +106,13 @@ class AtomicFileFeedStorage:
         return self.part_path.open("wb")
 
     def store(self, file: IO[bytes]) -> None:
+        key = file_key(file)
         file.flush()
         os.fsync(file.fileno())
         file.close()
         os.replace(self.part_path, self.path)
+        if self.crawler is not None:
+            from crawler.state import StateManager
+
+            StateManager.of(self.crawler).file_complete(key, self.path)
         return None

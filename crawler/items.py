@@ -12,7 +12,7 @@ import json
 from dataclasses import MISSING, dataclass, field, fields
 from typing import Any
 
-SCHEMA_VERSION = "1.0.0"
+SCHEMA_VERSION = "1.1.0"
 SCHEMA_ID = f"https://schemas.vnnews-crawler.dev/article/{SCHEMA_VERSION}/article.schema.json"
 
 _ISO_OFFSET = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+07:00$"
@@ -122,6 +122,18 @@ class Article:
         "change of normalisation is detectable.",
         {"type": "string", "pattern": "^v[0-9]+:[0-9a-f]{16,}$"},
         default="",
+    )
+    revision: int = _f(
+        "1 for an article's first version; 2, 3... each time a later crawl finds its body "
+        "changed (the article is then emitted again, with the site's modified_at).",
+        {"type": "integer", "minimum": 1},
+        default=1,
+    )
+    duplicate_of: str | None = _f(
+        "For a near-duplicate (the same story republished by another site, or lightly "
+        "edited), the URL of the first article seen with it; null otherwise.",
+        {"type": ["string", "null"], "pattern": "^https?://"},
+        default=None,
     )
 
 

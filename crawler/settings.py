@@ -58,7 +58,7 @@ LOG_FORMATTER = "crawler.logformatter.OneLineLogFormatter"
 # --- Crawl command ---------------------------------------------------------------------------
 # Extra checks run by `scrapy crawl` before crawling (callables taking the crawler, raising
 # crawler.commands.crawl.PreflightError): a failure is one line on stderr and exit status 2.
-PREFLIGHT_CHECKS: list[str] = []
+PREFLIGHT_CHECKS = ["crawler.state.preflight_lock"]
 
 # --- Mirror (offline copy) -------------------------------------------------------------------
 # MIRROR: one base URL (e.g. http://127.0.0.1:8000). When set, a request for
@@ -83,6 +83,19 @@ DISCOVERY_FOLLOW_RELATED = True
 # Also read each profile's RSS feeds and sitemaps (not when -a start=... names the pages).
 DISCOVERY_FEEDS = True
 
+# --- State across runs (crawler/state.py, crawler/store) ----------------------------------------
+# Where the crawler remembers what it saw: sqlite:///relative/path (against the project root,
+# never the working directory), sqlite:////absolute/path, or none (remember nothing).
+STATE_URI = "sqlite:///.state/crawler.sqlite3"
+# Re-fetch a known article while it was published less than this many days ago, to catch
+# edits (a changed body is emitted again as revision 2, 3...). 0: never re-fetch.
+STATE_REFETCH_DAYS = 0.0
+# The per-spider run lock: a second run exits at once while the first holds it. The holder
+# refreshes it every TTL/4; a lock whose holder died (same host) or expired is taken over.
+STATE_LOCK_TTL = 3600.0
+# Fix "now" (ISO 8601) for reproducible runs and tests; empty: the real clock.
+CRAWLER_NOW = ""
+
 # --- Item pipelines --------------------------------------------------------------------------
 ITEM_PIPELINES = {
     "pipelines.clean.CleanPipeline": 100,
@@ -98,6 +111,12 @@ VALIDATE_MIN_BODY_CHARS = 80
 DEDUPE_ENABLED = True
 # Keys an article is deduplicated on, in order: canonical URL, site article id, body fingerprint.
 DEDUPE_KEYS = ["url", "article_id", "fingerprint"]
+# Near-duplicates (the same story on another site, or lightly edited), found with MinHash over
+# tone-mark-canonical syllable shingles: "mark" emits them with duplicate_of set to the first
+# URL; "drop" drops them (counted as dedupe/dropped_near).
+DEDUPE_NEAR_ACTION = "mark"
+# Estimated Jaccard similarity from which two bodies are near-duplicates.
+DEDUPE_NEAR_THRESHOLD = 0.5
 
 # --- Feeds -----------------------------------------------------------------------------------
 # One JSON Lines file per run, named with the run id, under FEED_DIR. While it is written it is
@@ -112,6 +131,15 @@ FEEDS = {
     }
 }
 FEED_EXPORT_ENCODING = "utf-8"
+FEED_EXPORTERS = {
+    "jsonlines": "crawler.feeds.DeliveryJsonLinesExporter",
+    "jsonl": "crawler.feeds.DeliveryJsonLinesExporter",
+}
+# Roll over to a new file every N articles (0: one file per run); files are then named
+# <spider>-<run id>-<NNNN>.jsonl.
+FEED_ROLLOVER_ITEMS = 0
+# Gzip the feed files (*.jsonl.gz).
+FEED_GZIP = False
 FEED_STORAGES = {
     "": "crawler.feeds.AtomicFileFeedStorage",
     "file": "crawler.feeds.AtomicFileFeedStorage",

@@ -56,6 +56,16 @@ def summarize(stats: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def state_report(crawler: Crawler) -> dict[str, Any]:
+    """Files delivered (name, items, sha256), runs this one resumed, store outcomes."""
+    from crawler.state import StateManager
+
+    state = StateManager.of(crawler)
+    return {"files": state.files, "resumed": state.resuming,
+            "recorded": dict(sorted(state.counts.items())),
+            "state_uri_kind": state.uri.split(":", 1)[0]}
+
+
 def ledger_report(ledger: dict[str, tuple[str, str]]) -> dict[str, Any]:
     """Every discovered article URL accounted for: counts by outcome, and each URL that was
     not emitted with its outcome and reason. "pending" means the run ended before it settled.
@@ -103,6 +113,7 @@ class RunSummary:
                                          "extractor_version", None),
             **summary,
             "health": stats.get("health/failures", []),
+            **state_report(self.crawler),
             "urls": ledger_report(getattr(spider, "ledger", {})),
         }
         logger.info(

@@ -1,4 +1,11 @@
-"""Dedupe pipeline: one article once, by canonical URL, site article id and body fingerprint."""
+"""Dedupe pipeline: each article once, in this run and across runs.
+
+In this run: by canonical URL, site article id and exact body fingerprint. Across runs, through
+the state store: an article already delivered with the same body is dropped as already seen;
+with a changed body it is emitted again as the next revision. A body that is an exact or near
+copy of another article (another site's, or a light edit) is marked with ``duplicate_of`` (or
+dropped, per DEDUPE_NEAR_ACTION).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem, NotConfigured
+
+from crawler.state import StateManager
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -31,12 +40,12 @@ def dedupe_keys(item: Any, kinds: list[str]) -> list[tuple[str, str]]:
 
 
 class DedupePipeline:
-    """Drops an article whose URL, id or fingerprint was already emitted in this run."""
-
     def __init__(self, crawler: Crawler):
         self.stats = crawler.stats
         self.kinds: list[str] = crawler.settings.getlist("DEDUPE_KEYS")
-        self.seen: set[tuple[str, str]] = set()
+        self.state = StateManager.of(crawler)
+        # (kind, key) -> (site, url) of the article that first had it in this run.
+        self.seen: dict[tuple[str, str], tuple[str, str]] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> DedupePipeline:
@@ -44,12 +53,42 @@ class DedupePipeline:
             raise NotConfigured("DEDUPE_ENABLED is off")
         return cls(crawler)
 
+    def _drop(self, reason: str, message: str) -> DropItem:
+        self.stats.inc_value(f"dedupe/dropped_{reason}")
+        self.stats.inc_value("dedupe/dropped")
+        return DropItem(message)
+
     def process_item(self, item: Any) -> Any:
+        adapter = ItemAdapter(item)
+        url, site = adapter.get("url"), adapter.get("site")
         keys = dedupe_keys(item, self.kinds)
+        copy_of = None
         for kind, key in keys:
-            if (kind, key) in self.seen:
-                self.stats.inc_value(f"dedupe/dropped_{kind}")
-                self.stats.inc_value("dedupe/dropped")
-                raise DropItem(f"duplicate article ({kind}): {ItemAdapter(item).get('url')}")
-        self.seen.update(keys)
+            first = self.seen.get((kind, key))
+            if first is None:
+                continue
+            if kind == "fingerprint" and first[0] != site:
+                # The same body on another site: syndication, a near-duplicate, not a drop.
+                copy_of = first[1]
+                continue
+            raise self._drop(kind, f"duplicate article ({kind}): {url}")
+        record = self.state.lookup(site, url, adapter.get("article_id"))
+        if record is not None:
+            if record.fingerprint == adapter.get("fingerprint"):
+                raise self._drop("already_seen", f"already delivered, unchanged: {url}")
+            adapter["revision"] = record.revision + 1
+            self.stats.inc_value("dedupe/updated")
+        elif copy_of is None:
+            owner = self.state.store.fingerprint_owner(adapter.get("fingerprint") or "")
+            copy_of = owner if owner and owner != url else None
+        # Always index the body, so later copies of this article find it.
+        near = self.state.near_duplicate_of(url, adapter.get("body") or "")
+        near = copy_of or near
+        if record is None and near:
+            if self.state.near_action == "drop":
+                raise self._drop("near", f"near-duplicate of {near}: {url}")
+            adapter["duplicate_of"] = near
+            self.stats.inc_value("dedupe/near_duplicates")
+        for key in keys:
+            self.seen.setdefault(key, (site, url))
         return item

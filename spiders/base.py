@@ -27,6 +27,7 @@ from crawler.feeds import new_run_id
 from crawler.health import article_checked, topic_empty
 from crawler.items import Article
 from crawler.sites import SiteProfile, get_profile
+from crawler.state import StateManager
 from crawler.text import VN_TZ, parse_vn_datetime, utc_now_iso
 from crawler.urls import canonical_url, is_http_url
 
@@ -148,6 +149,7 @@ class SiteSpider(scrapy.Spider):
     @classmethod
     def update_settings(cls, settings: BaseSettings) -> None:
         super().update_settings(settings)
+        _apply_feed_options(settings)
         # The mirror is our own local server: politeness meant for real sites is relaxed for
         # it only. Anything given on the command line still wins (higher priority).
         if settings.get("MIRROR"):
@@ -173,11 +175,13 @@ class SiteSpider(scrapy.Spider):
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for url in self.topic_urls:
+            url = self.profile_for(url).canonical(url)
             yield scrapy.Request(
-                self.profile_for(url).canonical(url),
+                url,
                 callback=self.parse_list,
                 errback=self.on_error,
-                meta={"page": 1, "topic": url},
+                meta={"page": 1, "topic": url, "handle_httpstatus_list": [304]},
+                headers=self._conditional_headers(url),
                 dont_filter=True,
             )
         # RSS feeds and sitemaps are extra routes to the same articles (explicit start URLs
@@ -187,6 +191,22 @@ class SiteSpider(scrapy.Spider):
                 for url in (*profile.rss_feeds, *profile.sitemaps):
                     yield scrapy.Request(url, callback=self.parse_feed, errback=self.on_error,
                                          meta={"feed_depth": 0}, dont_filter=True)
+
+    def _conditional_headers(self, url: str) -> dict[str, str]:
+        """If-None-Match / If-Modified-Since from the last finished run (not when resuming)."""
+        if self.state.resuming:
+            return {}
+        etag, last_modified = self.state.validators(url)
+        headers = {}
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        return headers
+
+    @property
+    def state(self) -> StateManager:
+        return StateManager.of(self.crawler)
 
     # --- RSS feeds and sitemaps -------------------------------------------------------------
 
@@ -220,8 +240,19 @@ class SiteSpider(scrapy.Spider):
     def parse_list(self, response: Response) -> Iterator[scrapy.Request]:
         page: int = response.meta.get("page", 1)
         topic: str = response.meta.get("topic", response.url)
-        self.crawler.stats.inc_value("discovery/list_pages")
-        self.ledger[response.request.url if response.request else response.url] = ("list_page", "")
+        stats = self.crawler.stats
+        stats.inc_value("discovery/list_pages")
+        request_url = response.request.url if response.request else response.url
+        if response.status == 304:
+            # Unchanged since the last finished run: nothing new on it or after it.
+            stats.inc_value("discovery/topic_not_modified")
+            self.ledger[request_url] = ("list_page", "not modified (304)")
+            self.state.remember_validators(request_url, *self.state.validators(request_url))
+            return
+        self.ledger[request_url] = ("list_page", "")
+        if page == 1:
+            self.state.remember_validators(
+                request_url, _header(response, b"ETag"), _header(response, b"Last-Modified"))
         profile = self.profile_for(response.url)
         links = self._article_links(response, profile.list_link_css)
         if page == 1 and not links:
@@ -229,8 +260,16 @@ class SiteSpider(scrapy.Spider):
             logger.warning("topic page %s yields no article links: layout changed?", topic)
             self.crawler.signals.send_catch_log(topic_empty, url=topic, site=profile.site)
         too_old = self._all_older_than_since(response)
+        requested = stats.get_value("discovery/article_requests", 0)
+        seen = stats.get_value("discovery/already_seen", 0)
         for url in links:
             yield from self._article_request(url, depth=0, referer=response.url)
+        # A page with nothing new, listing articles delivered by earlier runs: the rest of the
+        # topic is older still. Not on a resumed run, whose predecessor may have died before
+        # reaching the next pages.
+        all_known = (stats.get_value("discovery/article_requests", 0) == requested
+                     and stats.get_value("discovery/already_seen", 0) > seen)
+        stop_known = all_known and not self.state.resuming and self.state.enabled
         state: dict[str, Any] = dict(response.meta.get("list_state", {}))
         next_href = next(
             (h for q in profile.next_page_css if (h := response.css(q).get())), None
@@ -242,6 +281,9 @@ class SiteSpider(scrapy.Spider):
             return
         if too_old:
             self.crawler.stats.inc_value("discovery/pagination_stopped_since")
+            return
+        if stop_known:
+            stats.inc_value("discovery/pagination_stopped_known")
             return
         if page >= self.max_pages:
             self.crawler.stats.inc_value("discovery/pagination_stopped_limit")
@@ -293,6 +335,12 @@ class SiteSpider(scrapy.Spider):
                 yield from self._expand_related(key)
             return
         self._best_depth[key] = depth
+        record = self.state.lookup(profile.site, url, profile.article_id(url))
+        if record is not None and not self.state.should_refetch(record):
+            # Delivered by an earlier run: not fetched again (nor its related links).
+            stats.inc_value("discovery/already_seen")
+            self.ledger[url] = ("already_seen", f"delivered as revision {record.revision}")
+            return
         stats.inc_value("discovery/article_requests")
         self.ledger[url] = ("pending", "")
         yield scrapy.Request(
@@ -369,6 +417,33 @@ class SiteSpider(scrapy.Spider):
         stats.inc_value("fetch/failed")
         self.account(None, "failed", reason,
                      url=request.meta.get("discovered_url", request.url))
+
+
+def _apply_feed_options(settings: BaseSettings) -> None:
+    """FEED_ROLLOVER_ITEMS and FEED_GZIP applied to the project's FEEDS (not to -o/-O)."""
+    from scrapy.settings import SETTINGS_PRIORITIES
+
+    rollover = settings.getint("FEED_ROLLOVER_ITEMS")
+    gzip_on = settings.getbool("FEED_GZIP")
+    priority = settings.getpriority("FEEDS") or 0
+    if not (rollover or gzip_on) or priority > SETTINGS_PRIORITIES["project"]:
+        return
+    feeds: dict[str, Any] = {}
+    for uri, options in settings.getdict("FEEDS").items():
+        options = dict(options)
+        if rollover:
+            uri = uri.replace("%(run_id)s", "%(run_id)s-%(batch_id)04d")
+            options["batch_item_count"] = rollover
+        if gzip_on:
+            uri += ".gz"
+            options["postprocessing"] = ["scrapy.extensions.postprocessing.GzipPlugin"]
+        feeds[uri] = options
+    settings.set("FEEDS", feeds, "spider")
+
+
+def _header(response: Response, name: bytes) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None
 
 
 def feed_entries(body: bytes) -> list[tuple[str, str | None, bool]] | None:

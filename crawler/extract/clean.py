@@ -112,4 +112,6 @@ def clean_article(article: Article) -> Article:
         language="vi",
         crawled_at=article.crawled_at,
         fingerprint=body_fingerprint(body) if body else "",
+        revision=article.revision,
+        duplicate_of=article.duplicate_of,
     )

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import NamedTuple, Protocol, runtime_checkable
+from typing import Any, NamedTuple, Protocol, runtime_checkable
 from urllib.parse import unquote
 
 __all__ = [
@@ -119,6 +119,8 @@ class StateStore(Protocol):
     def fingerprint_owner(self, fingerprint: str) -> str | None: ...
     def add_near(self, url: str, bands: Iterable[bytes | str]) -> None: ...
     def near_candidates(self, bands: Iterable[bytes | str]) -> set[str]: ...
+    def set_signature(self, url: str, signature: bytes) -> None: ...
+    def signatures(self, urls: Iterable[str]) -> dict[str, bytes]: ...
     # -- listing pages and conditional requests
     def topic_state(self, topic_url: str) -> TopicState: ...
     def set_topic_state(self, topic_url: str, state: TopicState) -> None: ...
@@ -134,6 +136,7 @@ class StateStore(Protocol):
     # -- one crawl at a time
     def acquire_lock(self, name: str, owner: str, ttl_s: float) -> bool: ...
     def release_lock(self, name: str, owner: str) -> bool: ...
+    def lock_holder(self, name: str) -> dict[str, Any] | None: ...
     # -- housekeeping
     def prune(self, older_than: datetime) -> dict[str, int]: ...
     def stats(self) -> dict[str, int]: ...
@@ -182,6 +185,12 @@ class NullStore:
     def near_candidates(self, bands: Iterable[bytes | str]) -> set[str]:
         return set()
 
+    def set_signature(self, url: str, signature: bytes) -> None:
+        return None
+
+    def signatures(self, urls: Iterable[str]) -> dict[str, bytes]:
+        return {}
+
     def topic_state(self, topic_url: str) -> TopicState:
         return TopicState()
 
@@ -211,6 +220,9 @@ class NullStore:
 
     def release_lock(self, name: str, owner: str) -> bool:
         return True
+
+    def lock_holder(self, name: str) -> dict[str, Any] | None:
+        return None
 
     def prune(self, older_than: datetime) -> dict[str, int]:
         return {}

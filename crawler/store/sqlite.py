@@ -73,6 +73,11 @@ CREATE TABLE IF NOT EXISTS near (
     PRIMARY KEY (band, url)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS near_last_seen ON near (last_seen);
+-- MinHash signatures (crawler.neardup), to verify near-duplicate candidates.
+CREATE TABLE IF NOT EXISTS signatures (
+    url TEXT PRIMARY KEY,
+    signature BLOB NOT NULL
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS topics (
     topic_url TEXT PRIMARY KEY,
     newest_published TEXT,
@@ -369,6 +374,20 @@ class SqliteStore:
                 rows,
             )
 
+    def set_signature(self, url: str, signature: bytes) -> None:
+        with self._write():
+            self._conn.execute("INSERT OR REPLACE INTO signatures VALUES (?, ?)",
+                               (url, signature))
+
+    def signatures(self, urls: Iterable[str]) -> dict[str, bytes]:
+        found: dict[str, bytes] = {}
+        for chunk in _chunks(list(dict.fromkeys(urls))):
+            marks = ",".join("?" * len(chunk))
+            rows = self._conn.execute(
+                f"SELECT url, signature FROM signatures WHERE url IN ({marks})", chunk)
+            found.update({url: bytes(sig) for url, sig in rows})
+        return found
+
     def near_candidates(self, bands: Iterable[bytes | str]) -> set[str]:
         """URLs sharing at least one band key: candidates to compare, not verdicts."""
         keys = list(dict.fromkeys(_band_text(b) for b in bands))
@@ -483,6 +502,15 @@ class SqliteStore:
             )
             return cur.rowcount > 0
 
+    def lock_holder(self, name: str) -> dict[str, Any] | None:
+        """Who holds the lock ``name`` (owner, pid, host, since), or None."""
+        row = self._conn.execute(
+            "SELECT owner, pid, host, acquired FROM locks WHERE name = ?", (name,)
+        ).fetchone()
+        if row is None:
+            return None
+        return {"owner": row[0], "pid": row[1], "host": row[2], "since": row[3]}
+
     # ------------------------------------------------------------------ housekeeping
 
     def prune(self, older_than: datetime) -> dict[str, int]:
@@ -509,6 +537,10 @@ class SqliteStore:
                 "(SELECT 1 FROM article_keys k WHERE k.key = 'u' || char(9) || near.url)",
                 cutoff,
             )
+            counts["signatures"] = self._conn.execute(
+                "DELETE FROM signatures WHERE NOT EXISTS "
+                "(SELECT 1 FROM article_keys k WHERE k.key = 'u' || char(9) || signatures.url)"
+            ).rowcount
             counts["delivered"] = self._delete(
                 "DELETE FROM pending WHERE delivered IS NOT NULL AND delivered < ?", cutoff
             )

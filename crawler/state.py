@@ -1,0 +1,309 @@
+"""One crawl's view of the state store (``STATE_URI``): what earlier runs saw, the run lock,
+conditional requests, near-duplicates, and exactly-once delivery.
+
+Exactly once: an article is recorded as seen only when the feed file holding it is complete
+(renamed to its final name). A run killed mid-way leaves a ``.part`` file and records nothing
+for it, so the next run finds those articles unknown, fetches and emits them again, and
+removes the dead run's ``.part`` file (writing a manifest that says it was killed and resumed).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import re
+import socket
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from itemadapter import ItemAdapter
+from scrapy import signals
+
+from crawler.neardup import MinHasher, jaccard_estimate, lsh_bands, shingles
+from crawler.store import ArticleRecord, StateStore, open_store, redact_uri
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+
+logger = logging.getLogger(__name__)
+
+ROOT = Path(__file__).resolve().parent.parent
+_ATTR = "_vnnews_state"
+RUN_ID_RE = re.compile(r"\d{8}T\d{6}Z-[0-9a-f]{6}")
+
+
+class LockHeld(Exception):
+    """Another run of the same spider holds the store's lock."""
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What the store learns about an article once its feed file is complete."""
+
+    site: str
+    url: str
+    fingerprint: str
+    article_id: str | None
+    published_at: str | None
+    modified_at: str | None
+    signature: tuple[int, ...] | None
+
+
+def pack_signature(sig: tuple[int, ...]) -> bytes:
+    """MinHash values in 4 bytes each: equality of slots is all a Jaccard estimate needs."""
+    return b"".join((v & 0xFFFFFFFF).to_bytes(4, "big") for v in sig)
+
+
+def unpack_signature(data: bytes) -> tuple[int, ...]:
+    return tuple(int.from_bytes(data[i:i + 4], "big") for i in range(0, len(data), 4))
+
+
+def fixed_now(value: str | None) -> datetime | None:
+    """CRAWLER_NOW as an aware datetime (tests pin "now" with it)."""
+    if not value:
+        return None
+    dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+
+
+class StateManager:
+    def __init__(self, crawler: Crawler):
+        settings = crawler.settings
+        self.crawler = crawler
+        self.uri = settings.get("STATE_URI") or "none"
+        pinned = fixed_now(settings.get("CRAWLER_NOW"))
+        self.now = (lambda: pinned) if pinned else (lambda: datetime.now(UTC))
+        self.store: StateStore = open_store(self.uri, root=ROOT, now=self.now)
+        self.refetch_days = settings.getfloat("STATE_REFETCH_DAYS")
+        self.near_action = settings.get("DEDUPE_NEAR_ACTION", "mark")
+        self.near_threshold = settings.getfloat("DEDUPE_NEAR_THRESHOLD")
+        self.hasher = MinHasher()
+        self.owner = f"{socket.gethostname()}:{os.getpid()}"
+        self.lock_name: str | None = None
+        self.resuming: list[str] = []
+        self.counts: Counter[str] = Counter()
+        self.files: list[dict[str, Any]] = []
+        self._validators: dict[str, tuple[str | None, str | None]] = {}
+        self._signatures: dict[str, tuple[int, ...]] = {}
+        self._run_bands: dict[str, set[str]] = {}
+        self._closing: dict[int, list[Delivery]] = {}
+        self._closed = False
+        self._refresher: Any = None
+        crawler.signals.connect(self._on_opened, signal=signals.spider_opened)
+        crawler.signals.connect(self._on_closed, signal=signals.spider_closed)
+
+    @classmethod
+    def of(cls, crawler: Crawler) -> StateManager:
+        """The crawl's state manager, created on first use."""
+        manager = crawler.__dict__.get(_ATTR)
+        if manager is None:
+            manager = cls(crawler)
+            crawler.__dict__[_ATTR] = manager
+        return manager
+
+    @property
+    def enabled(self) -> bool:
+        return self.uri.strip().lower() != "none"
+
+    # --- the run lock --------------------------------------------------------------------------
+
+    def acquire(self, spider_name: str) -> None:
+        """Take the lock of this spider on this store, or raise LockHeld naming its holder."""
+        self.lock_name = f"crawl:{spider_name}"
+        ttl = self.crawler.settings.getfloat("STATE_LOCK_TTL")
+        holder = self.store.lock_holder(self.lock_name)
+        if not self.store.acquire_lock(self.lock_name, self.owner, ttl):
+            holder = self.store.lock_holder(self.lock_name) or {}
+            self.lock_name = None
+            raise LockHeld(
+                f"another {spider_name} run holds the lock on {redact_uri(self.uri)} "
+                f"(pid {holder.get('pid')} on {holder.get('host')} since {holder.get('since')})"
+            )
+        if holder and holder["owner"] != self.owner:
+            # We took the lock over from a run that died: this run is a resume.
+            self.resuming.append(f"pid {holder['pid']} on {holder['host']}")
+
+    def refresh_lock(self) -> None:
+        if self.lock_name:
+            self.store.acquire_lock(self.lock_name, self.owner,
+                                    self.crawler.settings.getfloat("STATE_LOCK_TTL"))
+
+    def release(self) -> None:
+        if self.lock_name:
+            self.store.release_lock(self.lock_name, self.owner)
+            self.lock_name = None
+
+    # --- what earlier runs saw -----------------------------------------------------------------
+
+    def lookup(self, site: str, url: str, article_id: str | None) -> ArticleRecord | None:
+        return self.store.lookup(site, url=url, article_id=article_id)
+
+    def should_refetch(self, record: ArticleRecord) -> bool:
+        """A known article is fetched again while it is recent enough to be edited."""
+        if self.refetch_days <= 0 or not record.published_at:
+            return False
+        published = datetime.fromisoformat(record.published_at)
+        return self.now() - published <= timedelta(days=self.refetch_days)
+
+    def validators(self, url: str) -> tuple[str | None, str | None]:
+        v = self.store.http_validators(url)
+        return v.etag, v.last_modified
+
+    def remember_validators(self, url: str, etag: str | None, last_modified: str | None) -> None:
+        # Saved only when the run finishes: a run killed after reading a topic page must
+        # not make the next run skip that page with a 304.
+        self._validators[url] = (etag, last_modified)
+
+    # --- near-duplicates -----------------------------------------------------------------------
+
+    def near_duplicate_of(self, url: str, body: str) -> str | None:
+        """The URL of an earlier article (this run or stored) this body nearly duplicates."""
+        sig = self.hasher.signature(shingles(body))
+        bands = lsh_bands(sig)
+        candidates = {u for u, b in self._run_bands.items() if b.intersection(bands)}
+        candidates |= self.store.near_candidates(bands)
+        candidates.discard(url)
+        best, best_score = None, 0.0
+        stored = self.store.signatures(c for c in candidates if c not in self._signatures)
+        for cand in sorted(candidates):
+            other = self._signatures.get(cand)
+            if other is None and cand in stored:
+                other = unpack_signature(stored[cand])
+                sig_cmp = tuple(v & 0xFFFFFFFF for v in sig)
+            else:
+                sig_cmp = sig
+            if other is None:
+                continue
+            score = jaccard_estimate(sig_cmp, other)
+            if score > best_score:
+                best, best_score = cand, score
+        self._signatures[url] = sig
+        self._run_bands[url] = set(bands)
+        return best if best is not None and best_score >= self.near_threshold else None
+
+    # --- exactly-once delivery -----------------------------------------------------------------
+
+    def delivery(self, item: Any) -> Delivery:
+        a = ItemAdapter(item)
+        return Delivery(a["site"], a["url"], a["fingerprint"], a.get("article_id"),
+                        a.get("published_at"), a.get("modified_at"),
+                        self._signatures.get(a["url"]))
+
+    def file_closing(self, key: int, deliveries: list[Delivery]) -> None:
+        self._closing[key] = deliveries
+
+    def file_complete(self, key: int, path: Path) -> None:
+        """The feed file is under its final name: its articles are now delivered."""
+        deliveries = self._closing.pop(key, [])
+        with self.store.batch():
+            for d in deliveries:
+                outcome = self.store.record(d.site, d.url, d.fingerprint,
+                                            article_id=d.article_id,
+                                            published_at=d.published_at,
+                                            modified_at=d.modified_at)
+                self.counts[f"recorded_{outcome.status}"] += 1
+                if d.signature is not None:
+                    self.store.add_near(d.url, lsh_bands(d.signature))
+                    self.store.set_signature(d.url, pack_signature(d.signature))
+        self.files.append({"file": path.name, "items": len(deliveries),
+                           "sha256": sha256_of(path), "bytes": path.stat().st_size})
+
+    # --- the dead runs' leftovers --------------------------------------------------------------
+
+    def resume_leftovers(self, feed_dir: Path, spider_name: str, run_id: str) -> list[str]:
+        """Remove .part files of runs that died; return their run ids. Their articles were
+        never recorded, so this run fetches and emits them again."""
+        dead: list[str] = []
+        for part in sorted(feed_dir.glob(f"{spider_name}-*.part")):
+            if run_id in part.name:
+                continue
+            stem = part.name[len(spider_name) + 1:].split(".", 1)[0]
+            found = RUN_ID_RE.search(stem)
+            dead_run = found.group(0) if found else stem
+            lines = sum(1 for _ in part.open("rb"))
+            part.unlink()
+            logger.warning("run %s was killed: removed %s (%d undelivered lines, fetched again "
+                           "by this run)", dead_run, part.name, lines)
+            if dead_run not in dead:
+                dead.append(dead_run)
+                write_json(feed_dir / f"{spider_name}-{dead_run}.manifest.json", {
+                    "run_id": dead_run, "spider": spider_name, "status": "killed-and-resumed",
+                    "resumed_by": run_id, "undelivered_lines_removed": lines, "files": [],
+                })
+        self.resuming.extend(dead)
+        return dead
+
+    # --- start and end of run -------------------------------------------------------------------
+
+    def _on_opened(self, spider: Any) -> None:
+        if not self.enabled:
+            return
+        if self.lock_name is None:
+            # Started without `scrapy crawl`'s preflight (e.g. a CrawlerProcess script).
+            try:
+                self.acquire(spider.name)
+            except LockHeld as exc:
+                logger.error("%s: closing", exc)
+                if self.crawler.engine is not None:
+                    from scrapy.utils.defer import deferred_from_coro
+
+                    deferred_from_coro(self.crawler.engine.close_spider_async(reason="locked"))
+                return
+        feed_dir = Path(self.crawler.settings.get("FEED_DIR", "output/%(name)s")
+                        % {"name": spider.name})
+        if feed_dir.is_dir():
+            self.resume_leftovers(feed_dir, spider.name, getattr(spider, "run_id", ""))
+        from twisted.internet import task
+
+        self._refresher = task.LoopingCall(self.refresh_lock)
+        self._refresher.start(max(self.crawler.settings.getfloat("STATE_LOCK_TTL") / 4, 1),
+                              now=False)
+
+
+    def _on_closed(self, spider: Any, reason: str) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        if self._refresher is not None and self._refresher.running:
+            self._refresher.stop()
+        if reason == "finished":
+            for url, (etag, last_modified) in self._validators.items():
+                self.store.set_http_validators(url, etag, last_modified)
+        self.release()
+
+    def close(self) -> None:
+        self.store.close()
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def write_json(path: Path, data: dict[str, Any]) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", "utf-8")
+    os.replace(tmp, path)
+
+
+def preflight_lock(crawler: Crawler) -> None:
+    """PREFLIGHT_CHECKS hook: open the store and take the spider's lock before crawling."""
+    from crawler.commands.crawl import PreflightError
+    from crawler.store import StoreError
+
+    try:
+        manager = StateManager.of(crawler)
+    except StoreError as exc:
+        raise PreflightError(str(exc)) from None
+    try:
+        manager.acquire(crawler.spidercls.name)
+    except LockHeld as exc:
+        raise PreflightError(str(exc)) from None
