@@ -112,11 +112,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
         return code or 1
     m = json.loads(manifests[-1].read_text("utf-8"))
     dropped = ", ".join(f"{k}={v}" for k, v in m["dropped"].items()) or "none"
-    seen = m["urls"]["counts"].get("already_seen", 0)
+    seen = m["store"].get("articles", 0) - m["articles_written"]
+    unchanged = m["counters"].get("discovery/topic_not_modified", 0)
     print(f"\nDemo crawl of the offline {args.spider} copy (run {m['run_id']}):")
     files = ", ".join(f["file"] for f in m["files"]) or "no file"
-    print(f"  articles written : {m['articles_written']} new, {seen} already seen -> "
-          f"{out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}/{files}")
+    shown = out.relative_to(ROOT) if out.is_relative_to(ROOT) else out
+    print(f"  articles written : {m['articles_written']} new articles, {seen} already seen"
+          f" ({unchanged} topic pages unchanged since the last run) -> {shown}/{files}")
     print(f"  dropped          : {dropped}")
     print(f"  not articles     : {m['not_articles']}, failed fetches: {m['fetch_failed']}")
     statuses = ", ".join(f"{code}: {n}" for code, n in m["http_status"].items())

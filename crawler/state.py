@@ -95,7 +95,9 @@ class StateManager:
         self._closed = False
         self._refresher: Any = None
         crawler.signals.connect(self._on_opened, signal=signals.spider_opened)
-        crawler.signals.connect(self._on_closed, signal=signals.spider_closed)
+        crawler.signals.connect(self._on_spider_closed, signal=signals.spider_closed)
+        # The lock is released once the engine stops: after the last feed file is recorded.
+        crawler.signals.connect(self._on_closed, signal=signals.engine_stopped)
 
     @classmethod
     def of(cls, crawler: Crawler) -> StateManager:
@@ -265,13 +267,16 @@ class StateManager:
                               now=False)
 
 
-    def _on_closed(self, spider: Any, reason: str) -> None:
+    def _on_spider_closed(self, spider: Any, reason: str) -> None:
+        self._reason = reason
+
+    def _on_closed(self) -> None:
         if self._closed:
             return
         self._closed = True
         if self._refresher is not None and self._refresher.running:
             self._refresher.stop()
-        if reason == "finished":
+        if getattr(self, "_reason", None) == "finished":
             for url, (etag, last_modified) in self._validators.items():
                 self.store.set_http_validators(url, etag, last_modified)
         self.release()

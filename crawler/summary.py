@@ -63,7 +63,7 @@ def state_report(crawler: Crawler) -> dict[str, Any]:
     state = StateManager.of(crawler)
     return {"files": state.files, "resumed": state.resuming,
             "recorded": dict(sorted(state.counts.items())),
-            "state_uri_kind": state.uri.split(":", 1)[0]}
+            "state_uri_kind": state.uri.split(":", 1)[0], "store": state.store.stats()}
 
 
 def ledger_report(ledger: dict[str, tuple[str, str]]) -> dict[str, Any]:
@@ -95,9 +95,17 @@ class RunSummary:
             raise NotConfigured("SUMMARY_ENABLED is off")
         ext = cls(crawler)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(ext.engine_stopped, signal=signals.engine_stopped)
         return ext
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
+        self._closed = (spider, reason)
+
+    def engine_stopped(self) -> None:
+        # After spider_closed: the feed exporter has stored (renamed) its last file by now.
+        if getattr(self, "_closed", None) is None:
+            return
+        spider, reason = self._closed
         assert self.crawler.stats is not None
         stats = self.crawler.stats.get_stats()
         summary = summarize(stats)

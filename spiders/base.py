@@ -193,8 +193,9 @@ class SiteSpider(scrapy.Spider):
                                          meta={"feed_depth": 0}, dont_filter=True)
 
     def _conditional_headers(self, url: str) -> dict[str, str]:
-        """If-None-Match / If-Modified-Since from the last finished run (not when resuming)."""
-        if self.state.resuming:
+        """If-None-Match / If-Modified-Since from the last finished run. Not when resuming, nor
+        when known articles are re-fetched for edits (an edit leaves the topic page as it was)."""
+        if self.state.resuming or self.state.refetch_days > 0:
             return {}
         etag, last_modified = self.state.validators(url)
         headers = {}

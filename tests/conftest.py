@@ -48,12 +48,14 @@ class CrawlResult:
     log: str
 
 
-def run_crawl(spider: str, mirror: str, out: Path, *extra: str, timeout: int = 300) -> CrawlResult:
-    """Run `scrapy crawl` in a subprocess (a Twisted reactor cannot restart in-process)."""
+def run_crawl(spider: str, mirror: str, out: Path, *extra: str, timeout: int = 300,
+              state: Path | None = None) -> CrawlResult:
+    """Run `scrapy crawl` in a subprocess (a Twisted reactor cannot restart in-process).
+    The state store lives in ``state`` (default: ``out``)."""
     # Each output folder has its own state store: crawls into one folder share it.
     cmd = [sys.executable, "-m", "scrapy", "crawl", spider, "-s", f"MIRROR={mirror}",
            "-s", f"FEED_DIR={out}", "-s", "LOG_LEVEL=INFO",
-           "-s", f"STATE_URI=sqlite:///{out.resolve()}/state.sqlite3", *extra]
+           "-s", f"STATE_URI=sqlite:///{(state or out).resolve()}/state.sqlite3", *extra]
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout)
     feeds = sorted(out.glob("*.jsonl"))
     items = [json.loads(line) for f in feeds for line in f.read_text("utf-8").splitlines()
