@@ -127,6 +127,36 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_prune(args: argparse.Namespace) -> int:
+    """Bound the state store and the feed folders by age."""
+    from datetime import UTC, datetime, timedelta
+
+    from crawler.store import StoreError, open_store, redact_uri
+
+    cutoff = datetime.now(UTC) - timedelta(days=args.days)
+    try:
+        store = open_store(args.state, root=ROOT)
+    except StoreError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        counts = store.prune(cutoff)
+    finally:
+        store.close()
+    print(f"state {redact_uri(args.state)}: removed "
+          + ", ".join(f"{n} {k}" for k, n in counts.items()))
+    removed = 0
+    for folder in args.feeds:
+        for path in Path(folder).glob("*"):
+            is_feed = path.name.endswith((".jsonl", ".jsonl.gz", ".manifest.json"))
+            if is_feed and datetime.fromtimestamp(path.stat().st_mtime, UTC) < cutoff:
+                path.unlink()
+                removed += 1
+    if args.feeds:
+        print(f"feeds: removed {removed} files older than {args.days} days")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m crawler", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -149,6 +179,12 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("schema", help="write schemas/article.schema.json from the code")
     p.add_argument("--check", action="store_true", help="only check the file is up to date")
     p.set_defaults(func=cmd_schema)
+
+    p = sub.add_parser("prune", help="forget old articles in the store and delete old feeds")
+    p.add_argument("--days", type=float, required=True, help="keep what is newer than this")
+    p.add_argument("--state", default="sqlite:///.state/crawler.sqlite3", help="STATE_URI")
+    p.add_argument("--feeds", nargs="*", default=[], help="feed folders to prune")
+    p.set_defaults(func=cmd_prune)
 
     p = sub.add_parser("demo", help="offline demo crawl of the bundled fixture site")
     p.add_argument("--spider", default="baohatinh")

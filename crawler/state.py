@@ -32,7 +32,11 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+# The project root, against which relative STATE_URI paths resolve. Deployed as an egg (scrapyd)
+# there is no project folder: VNNEWS_HOME, else the working directory, stands in for it.
 ROOT = Path(__file__).resolve().parent.parent
+if not ROOT.is_dir():
+    ROOT = Path(os.environ.get("VNNEWS_HOME", os.getcwd()))
 _ATTR = "_vnnews_state"
 RUN_ID_RE = re.compile(r"\d{8}T\d{6}Z-[0-9a-f]{6}")
 
