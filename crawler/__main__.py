@@ -157,6 +157,26 @@ def cmd_prune(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_push(args: argparse.Namespace) -> int:
+    """Queue topic page URLs for the Redis-mode workers of a spider."""
+    import os
+
+    from crawler.distributed import push_start_urls
+    from crawler.store import redact_uri
+
+    url = args.redis_url or os.environ.get("REDIS_URL", "")
+    if not url:
+        print("error: set REDIS_URL (or --redis-url) to push start URLs", file=sys.stderr)
+        return 2
+    try:
+        size = push_start_urls(url, args.spider, args.urls)
+    except Exception as exc:
+        print(f"error: cannot push to {redact_uri(url)}: {type(exc).__name__}", file=sys.stderr)
+        return 2
+    print(f"pushed {len(args.urls)} URLs for {args.spider} ({size} waiting) to {redact_uri(url)}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m crawler", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -185,6 +205,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--state", default="sqlite:///.state/crawler.sqlite3", help="STATE_URI")
     p.add_argument("--feeds", nargs="*", default=[], help="feed folders to prune")
     p.set_defaults(func=cmd_prune)
+
+    p = sub.add_parser("push", help="queue start URLs for Redis-mode workers")
+    p.add_argument("spider")
+    p.add_argument("urls", nargs="+")
+    p.add_argument("--redis-url", default=None, help="default: $REDIS_URL")
+    p.set_defaults(func=cmd_push)
 
     p = sub.add_parser("demo", help="offline demo crawl of the bundled fixture site")
     p.add_argument("--spider", default="baohatinh")

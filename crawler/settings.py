@@ -8,6 +8,8 @@ line with ``-s NAME=VALUE``; nothing is configured by editing code.
 
 from __future__ import annotations
 
+import os
+
 BOT_NAME = "vnnews"
 
 # Spiders live in the top-level ``spiders`` package; operator commands in crawler/commands.
@@ -96,6 +98,16 @@ STATE_LOCK_TTL = 3600.0
 # Fix "now" (ISO 8601) for reproducible runs and tests; empty: the real clock.
 CRAWLER_NOW = ""
 
+# --- Redis mode (crawler/distributed.py) ----------------------------------------------------------
+# Set REDIS_URL (environment, or -s) and every `scrapy crawl SPIDER` started with it is a worker
+# of one shared crawl: scrapy-redis queue and dupefilter, shared claims, and STATE_URI defaulting
+# to the same Redis. Per-site politeness limits are per worker.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+# A worker whose queue is empty waits this long for other workers' requests before closing.
+REDIS_IDLE_CLOSE = 10.0
+# Heartbeat key lifetime: a worker silent this long is dead (its claims and .part files free).
+REDIS_HEARTBEAT_TTL = 30
+
 # --- Item pipelines --------------------------------------------------------------------------
 ITEM_PIPELINES = {
     "pipelines.clean.CleanPipeline": 100,
@@ -144,7 +156,8 @@ FEED_STORAGES = {
     "": "crawler.feeds.AtomicFileFeedStorage",
     "file": "crawler.feeds.AtomicFileFeedStorage",
 }
-FEED_STORE_EMPTY = True
+# A run that finds nothing new writes no feed file (its manifest says so).
+FEED_STORE_EMPTY = False
 
 # --- Layout health (failing loudly) -----------------------------------------------------------
 # The run ends as "layout_changed" (exit status 3) when, over at least HEALTH_MIN_SAMPLE

@@ -96,6 +96,11 @@ class StateManager:
         self._signatures: dict[str, tuple[int, ...]] = {}
         self._run_bands: dict[str, set[str]] = {}
         self._closing: dict[int, list[Delivery]] = {}
+        # Claims of this crawl: (kind, key) -> (site, url) of the first article to have it.
+        # In Redis mode, shared by all workers (crawler.distributed.RedisClaims).
+        self._claims: dict[str, str] = {}
+        self._shared_claims: Any = None
+        self._is_alive: Any = lambda run_id: False
         self._closed = False
         self._refresher: Any = None
         crawler.signals.connect(self._on_opened, signal=signals.spider_opened)
@@ -165,6 +170,26 @@ class StateManager:
         # not make the next run skip that page with a 304.
         self._validators[url] = (etag, last_modified)
 
+    # --- claims: one article, one emission per crawl ------------------------------------------
+
+    def use_claims(self, shared: Any, is_alive: Any) -> None:
+        self._shared_claims, self._is_alive = shared, is_alive
+
+    def claim(self, keys: list[str], site: str, url: str) -> tuple[str, str, str] | None:
+        """Claim every key for this article; or return (key, site, url) of the article that
+        already holds one of them (then nothing is claimed)."""
+        holder = f"{site}\t{url}"
+        if self._shared_claims is not None:
+            found = self._shared_claims.claim(keys, holder)
+        else:
+            found = next(((k, self._claims[k]) for k in keys if k in self._claims), None)
+            if found is None:
+                self._claims.update(dict.fromkeys(keys, holder))
+        if found is None:
+            return None
+        first_site, _, first_url = found[1].partition("\t")
+        return found[0], first_site, first_url
+
     # --- near-duplicates -----------------------------------------------------------------------
 
     def near_duplicate_of(self, url: str, body: str) -> str | None:
@@ -226,8 +251,9 @@ class StateManager:
         never recorded, so this run fetches and emits them again."""
         dead: list[str] = []
         for part in sorted(feed_dir.glob(f"{spider_name}-*.part")):
-            if run_id in part.name:
-                continue
+            found = RUN_ID_RE.search(part.name)
+            if run_id in part.name or (found and self._is_alive(found.group(0))):
+                continue  # ours, or another live worker's (Redis mode)
             stem = part.name[len(spider_name) + 1:].split(".", 1)[0]
             found = RUN_ID_RE.search(stem)
             dead_run = found.group(0) if found else stem
@@ -249,7 +275,8 @@ class StateManager:
     def _on_opened(self, spider: Any) -> None:
         if not self.enabled:
             return
-        if self.lock_name is None:
+        redis_mode = bool(self.crawler.settings.get("REDIS_URL"))
+        if self.lock_name is None and not redis_mode:
             # Started without `scrapy crawl`'s preflight (e.g. a CrawlerProcess script).
             try:
                 self.acquire(spider.name)
@@ -312,6 +339,8 @@ def preflight_lock(crawler: Crawler) -> None:
         manager = StateManager.of(crawler)
     except StoreError as exc:
         raise PreflightError(str(exc)) from None
+    if crawler.settings.get("REDIS_URL"):
+        return  # Redis mode: workers join the running crawl instead of excluding each other
     try:
         manager.acquire(crawler.spidercls.name)
     except LockHeld as exc:

@@ -44,8 +44,6 @@ class DedupePipeline:
         self.stats = crawler.stats
         self.kinds: list[str] = crawler.settings.getlist("DEDUPE_KEYS")
         self.state = StateManager.of(crawler)
-        # (kind, key) -> (site, url) of the article that first had it in this run.
-        self.seen: dict[tuple[str, str], tuple[str, str]] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> DedupePipeline:
@@ -61,17 +59,20 @@ class DedupePipeline:
     def process_item(self, item: Any) -> Any:
         adapter = ItemAdapter(item)
         url, site = adapter.get("url"), adapter.get("site")
-        keys = dedupe_keys(item, self.kinds)
-        copy_of = None
-        for kind, key in keys:
-            first = self.seen.get((kind, key))
-            if first is None:
-                continue
-            if kind == "fingerprint" and first[0] != site:
-                # The same body on another site: syndication, a near-duplicate, not a drop.
-                copy_of = first[1]
-                continue
+        keys = [f"{kind}\t{key}" for kind, key in dedupe_keys(item, self.kinds)]
+        # Claims are per crawl and, in Redis mode, shared by all workers: the first article
+        # to claim a URL or an id is the one emitted.
+        found = self.state.claim([k for k in keys if not k.startswith("fingerprint")], site, url)
+        if found is not None:
+            kind = found[0].split("\t", 1)[0]
             raise self._drop(kind, f"duplicate article ({kind}): {url}")
+        copy_of = None
+        found = self.state.claim([k for k in keys if k.startswith("fingerprint")], site, url)
+        if found is not None:
+            if found[1] == site:
+                raise self._drop("fingerprint", f"duplicate article (fingerprint): {url}")
+            # The same body on another site: syndication, a near-duplicate, not a drop.
+            copy_of = found[2]
         record = self.state.lookup(site, url, adapter.get("article_id"))
         if record is not None:
             if record.fingerprint == adapter.get("fingerprint"):
@@ -89,6 +90,4 @@ class DedupePipeline:
                 raise self._drop("near", f"near-duplicate of {near}: {url}")
             adapter["duplicate_of"] = near
             self.stats.inc_value("dedupe/near_duplicates")
-        for key in keys:
-            self.seen.setdefault(key, (site, url))
         return item

@@ -20,6 +20,7 @@ from scrapy.settings import BaseSettings
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
+from crawler.distributed import PREFIX, apply_redis_mode, redis_url
 from crawler.extract import NotAnArticle, extract_raw
 from crawler.extract.clean import raw_to_article
 from crawler.extract.encoding import decode_page
@@ -150,6 +151,7 @@ class SiteSpider(scrapy.Spider):
     def update_settings(cls, settings: BaseSettings) -> None:
         super().update_settings(settings)
         _apply_feed_options(settings)
+        apply_redis_mode(settings)
         # The mirror is our own local server: politeness meant for real sites is relaxed for
         # it only. Anything given on the command line still wins (higher priority).
         if settings.get("MIRROR"):
@@ -174,16 +176,12 @@ class SiteSpider(scrapy.Spider):
         return self.settings.getint("DISCOVERY_RELATED_DEPTH")
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
+        # In Redis mode the crawl's shared dupefilter lets one worker fetch each topic page.
+        shared = bool(redis_url(self.settings))
         for url in self.topic_urls:
-            url = self.profile_for(url).canonical(url)
-            yield scrapy.Request(
-                url,
-                callback=self.parse_list,
-                errback=self.on_error,
-                meta={"page": 1, "topic": url, "handle_httpstatus_list": [304]},
-                headers=self._conditional_headers(url),
-                dont_filter=True,
-            )
+            yield self.topic_request(url, dont_filter=not shared)
+        for request in self.pushed_requests():
+            yield request
         # RSS feeds and sitemaps are extra routes to the same articles (explicit start URLs
         # mean the operator wants those pages only).
         if self.settings.getbool("DISCOVERY_FEEDS") and not self._explicit_start:
@@ -191,6 +189,27 @@ class SiteSpider(scrapy.Spider):
                 for url in (*profile.rss_feeds, *profile.sitemaps):
                     yield scrapy.Request(url, callback=self.parse_feed, errback=self.on_error,
                                          meta={"feed_depth": 0}, dont_filter=True)
+
+    def topic_request(self, url: str, dont_filter: bool = True) -> scrapy.Request:
+        url = self.profile_for(url).canonical(url)
+        return scrapy.Request(
+            url,
+            callback=self.parse_list,
+            errback=self.on_error,
+            meta={"page": 1, "topic": url, "handle_httpstatus_list": [304]},
+            headers=self._conditional_headers(url),
+            dont_filter=dont_filter,
+        )
+
+    def pushed_requests(self, limit: int = 100) -> list[scrapy.Request]:
+        """Topic pages pushed to Redis (``python -m crawler push``), in Redis mode."""
+        if not redis_url(self.settings):
+            return []
+        from crawler.distributed import Workers
+
+        server = Workers.of(self.crawler).server
+        urls = server.lpop(f"{PREFIX}{self.name}:start_urls", limit) or []
+        return [self.topic_request(u, dont_filter=True) for u in urls if is_http_url(u)]
 
     def _conditional_headers(self, url: str) -> dict[str, str]:
         """If-None-Match / If-Modified-Since from the last finished run. Not when resuming, nor

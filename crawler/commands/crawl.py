@@ -57,6 +57,10 @@ class Command(ScrapyCrawlCommand):
         if len(args) != 1:
             raise UsageError("give exactly one spider name")
         assert self.crawler_process
+        # Passwords in REDIS_URL/STATE_URI never reach the logs (Scrapy logs its settings).
+        from crawler.distributed import install_log_redaction
+
+        install_log_redaction()
         try:
             crawler = self.crawler_process.create_crawler(args[0])
         except KeyError as exc:

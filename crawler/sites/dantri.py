@@ -25,7 +25,10 @@ SPEC = PageSpec(
     lead_css=("[data-slot=sapo]", "h2.singular-sapo"),
     date_css=("[data-slot=container] time::attr(datetime)", "time.author-time::attr(datetime)"),
     author_css=("[data-slot=container] a[href*='/tac-gia/']", "div.author-name a"),
-    related_css=("article.article-related .article-title a",),
+    related_css=(
+        "article[data-content-name=article-related] a[data-prop=title]",  # 2026 markup
+        "article.article-related .article-title a",
+    ),
     rules=BodyRules(
         skip_css=("aside", ".dantri-widget", "[data-module]", ".dt-ads", ".banner"),
         image_box_css=("figure", "table.image"),

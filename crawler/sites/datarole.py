@@ -43,6 +43,7 @@ SPEC = PageSpec(
         ".detail-author-list-sw .author-item-name a.name",  # tuoitre, every co-author
         ".box-author-detail a.name",
         ".t-contentdetail p.author",  # cafef
+        ".detail-author-top-content a",  # baochinhphu (styled in its CSS; absent on some pages)
     ),
     section_css=(
         ".detail-breadcrumb li a",  # baochinhphu: parent then child zone

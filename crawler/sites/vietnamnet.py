@@ -28,7 +28,8 @@ SPEC = PageSpec(
     author_css=(".article-detail-author__info .name a", ".article-detail-author__info .name"),
     section_css=(".bread-crumb-detail > ul > li > a",),
     tag_css=(".tag-cotnent li h3 a", ".tag-content li h3 a"),
-    related_css=(".article-relate .vnn-title a", ".related-news .vnn-title a"),
+    related_css=(".article-relate .vnn-title a", ".related-news .vnn-title a",
+                 ".related-news li h3 a"),
     rules=BodyRules(
         skip_css=(".article-relate", ".related-news", ".vnn-ads", ".banner-advertisement",
                   "[data-vnnembedtype=video]", ".box-taitro"),

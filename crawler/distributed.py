@@ -1,0 +1,384 @@
+"""Redis mode: several worker processes, one crawl.
+
+Switched on by ``REDIS_URL`` (environment or setting). Then ``scrapy crawl baohatinh`` started N
+times is N workers of one crawl: they share scrapy-redis's request queue and a dupefilter, the
+state store (``STATE_URI`` defaults to the same Redis), the claims that keep an article from
+being emitted twice, and heartbeats that tell live workers from dead ones.
+
+A *crawl* is what the workers of one wave share; its id scopes the dupefilter and the claims.
+When the last live worker closes, the crawl ends. A worker that finds a crawl whose workers are
+all dead starts a new one: requests those workers had in flight were never delivered (their
+feed files stayed ``.part``), so the new crawl discovers and emits them again, once.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import socket
+import time
+from typing import TYPE_CHECKING, Any
+
+from scrapy import signals
+from scrapy.exceptions import DontCloseSpider, NotConfigured
+from scrapy.settings import SETTINGS_PRIORITIES, BaseSettings
+from scrapy_redis.dupefilter import RFPDupeFilter
+from scrapy_redis.scheduler import Scheduler
+
+from crawler.store import redact_uri
+
+if TYPE_CHECKING:
+    from scrapy import Request, Spider
+    from scrapy.crawler import Crawler
+
+logger = logging.getLogger(__name__)
+
+PREFIX = "vnnews:"
+CLOSE_REASON = "redis_unavailable"
+
+
+def redis_url(settings: BaseSettings) -> str:
+    return (settings.get("REDIS_URL") or "").strip()
+
+
+def apply_redis_mode(settings: BaseSettings) -> None:
+    """Settings of Redis mode, applied when REDIS_URL is set; explicit -s settings still win."""
+    url = redis_url(settings)
+    if not url:
+        return
+    prio = "spider"
+    settings.set("SCHEDULER", "crawler.distributed.CrawlScheduler", prio)
+    settings.set("DUPEFILTER_CLASS", "crawler.distributed.CrawlDupeFilter", prio)
+    settings.set("SCHEDULER_PERSIST", True, prio)
+    # Never block the reactor waiting on an empty queue; idling is handled by Workers.
+    settings.set("SCHEDULER_IDLE_BEFORE_CLOSE", 0, prio)
+    settings.set("SCHEDULER_QUEUE_KEY", PREFIX + "%(spider)s:requests", prio)
+    if (settings.getpriority("STATE_URI") or 0) <= SETTINGS_PRIORITIES["project"]:
+        settings.set("STATE_URI", url, prio)
+    extensions = dict(settings.getdict("EXTENSIONS"))
+    extensions["crawler.distributed.Workers"] = 450
+    settings.set("EXTENSIONS", extensions, prio)
+
+
+def _server(crawler: Crawler) -> Any:
+    import redis
+
+    return redis.Redis.from_url(redis_url(crawler.settings), socket_timeout=10,
+                                socket_connect_timeout=10, decode_responses=True)
+
+
+def redis_errors() -> tuple[type[BaseException], ...]:
+    import redis
+
+    from crawler.store import StoreError
+
+    return (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, StoreError)
+
+
+# --- the crawl: id, members, claims ------------------------------------------------------------
+
+class Crawl:
+    """Keys of one spider's shared crawl."""
+
+    def __init__(self, server: Any, spider_name: str, run_id: str):
+        self.server = server
+        self.spider = spider_name
+        self.run_id = run_id
+        self.base = f"{PREFIX}{spider_name}"
+
+    @property
+    def crawl_key(self) -> str:
+        return f"{self.base}:crawl"
+
+    @property
+    def workers_key(self) -> str:
+        return f"{self.base}:workers"
+
+    def alive_key(self, run_id: str) -> str:
+        return f"{self.base}:alive:{run_id}"
+
+    def live_workers(self) -> list[str]:
+        workers = self.server.hkeys(self.workers_key)
+        return [w for w in workers if self.server.exists(self.alive_key(w))]
+
+    def join(self, ttl: int) -> str:
+        """Register this worker and return the crawl id (a new one when nobody is alive)."""
+        self.heartbeat(ttl)
+        self.server.hset(self.workers_key, self.run_id, json.dumps(
+            {"pid": os.getpid(), "host": socket.gethostname(), "started": time.time()}))
+        others = [w for w in self.live_workers() if w != self.run_id]
+        current = self.server.get(self.crawl_key)
+        if current and others:
+            return str(current)
+        # Nobody alive: a finished crawl or one whose workers all died. Start afresh.
+        for dead in self.server.hkeys(self.workers_key):
+            if dead != self.run_id and not self.server.exists(self.alive_key(dead)):
+                self.server.hdel(self.workers_key, dead)
+        if current:
+            self._forget(str(current))
+        self.server.set(self.crawl_key, self.run_id)
+        return self.run_id
+
+    def heartbeat(self, ttl: int) -> None:
+        self.server.set(self.alive_key(self.run_id), "1", ex=ttl)
+
+    def leave(self, crawl_id: str, queue_empty: bool) -> bool:
+        """Unregister; the last worker out ends the crawl. True when it did."""
+        self.server.delete(self.alive_key(self.run_id))
+        self.server.hdel(self.workers_key, self.run_id)
+        if not self.live_workers() and queue_empty:
+            if self.server.get(self.crawl_key) == crawl_id:
+                self.server.delete(self.crawl_key)
+            self._forget(crawl_id)
+            return True
+        return False
+
+    def _forget(self, crawl_id: str) -> None:
+        self.server.delete(f"{self.base}:seen:{crawl_id}", f"{self.base}:claims:{crawl_id}")
+
+
+_CLAIM_SCRIPT = """
+for i, key in ipairs(ARGV) do
+  if i > 1 then
+    local holder = redis.call('HGET', KEYS[1], key)
+    if holder then return {key, holder} end
+  end
+end
+for i, key in ipairs(ARGV) do
+  if i > 1 then redis.call('HSET', KEYS[1], key, ARGV[1]) end
+end
+return nil
+"""
+
+
+class RedisClaims:
+    """Claims shared by the workers of one crawl: the first to claim an article's keys emits it."""
+
+    def __init__(self, server: Any, spider_name: str, crawl_id: str):
+        self.server = server
+        self.key = f"{PREFIX}{spider_name}:claims:{crawl_id}"
+        self.script = server.register_script(_CLAIM_SCRIPT)
+
+    def claim(self, keys: list[str], holder: str) -> tuple[str, str] | None:
+        """Claim all keys for holder ("site\\turl"); or the (key, holder) that has one."""
+        found = self.script(keys=[self.key], args=[holder, *keys])
+        return (str(found[0]), str(found[1])) if found else None
+
+
+# --- scheduler and dupefilter ------------------------------------------------------------------
+
+class CrawlDupeFilter(RFPDupeFilter):
+    """scrapy-redis's shared dupefilter, scoped to the current crawl. Fingerprints are taken
+    over the request URL, which the spiders have already canonicalised (tracking parameters
+    gone, m./AMP hosts mapped), so two spellings of one page are one request."""
+
+    @classmethod
+    def from_spider(cls, spider: Spider) -> CrawlDupeFilter:
+        from scrapy_redis.connection import get_redis_from_settings
+
+        server = get_redis_from_settings(spider.settings)
+        # The scheduler opens before the first request: the moment to join the crawl.
+        crawl_id = Workers.of(spider.crawler).join(spider)
+        return cls(server, key=f"{PREFIX}{spider.name}:seen:{crawl_id}",
+                   debug=spider.settings.getbool("DUPEFILTER_DEBUG"))
+
+    def clear(self) -> None:
+        # The crawl's end (crawler.distributed.Crawl.leave) clears it, not each worker.
+        return None
+
+
+class CrawlScheduler(Scheduler):
+    """scrapy-redis's scheduler with Redis failures turned into one clear error and a closed
+    run (exit status non-zero), instead of a traceback per request."""
+
+    def open(self, spider: Spider) -> None:
+        try:
+            super().open(spider)
+        except redis_errors() as exc:
+            self._fail(spider, exc)
+
+    def enqueue_request(self, request: Request) -> bool:
+        try:
+            return bool(super().enqueue_request(request))
+        except redis_errors() as exc:
+            self._fail(self.spider, exc)
+            return False
+
+    def next_request(self) -> Request | None:
+        try:
+            return super().next_request()
+        except redis_errors() as exc:
+            self._fail(self.spider, exc)
+            return None
+
+    def has_pending_requests(self) -> bool:
+        try:
+            return bool(super().has_pending_requests())
+        except redis_errors() as exc:
+            self._fail(self.spider, exc)
+            return False
+
+    def _fail(self, spider: Spider, exc: BaseException) -> None:
+        fail_run(spider.crawler, exc)
+
+
+def fail_run(crawler: Crawler, exc: BaseException) -> None:
+    """Log one line (password redacted) and close the run as redis_unavailable, once."""
+    if crawler.__dict__.get("_vnnews_redis_failed"):
+        return
+    crawler.__dict__["_vnnews_redis_failed"] = True
+    url = redact_uri(redis_url(crawler.settings))
+    message = redact_secrets(str(exc))
+    logger.error("lost the connection to Redis at %s (%s): closing this worker; run it again "
+                 "once Redis is back, nothing delivered is lost", url, message)
+    if crawler.stats is not None:
+        crawler.stats.set_value("redis/failed", 1)
+    if crawler.engine is not None:
+        from scrapy.utils.defer import deferred_from_coro
+
+        deferred_from_coro(crawler.engine.close_spider_async(reason=CLOSE_REASON))
+
+
+_SECRET_IN_URL = re.compile(r"(\b[a-z][a-z0-9+.-]*://)([^:/@\s]*):([^@\s]+)@", re.I)
+
+
+def redact_secrets(text: str) -> str:
+    """Passwords inside any URL of a text.
+
+    >>> redact_secrets("Error connecting to redis://:hunter2@10.1.1.1:6379/0")
+    'Error connecting to redis://:***@10.1.1.1:6379/0'
+    """
+    return _SECRET_IN_URL.sub(lambda m: f"{m.group(1)}{m.group(2)}:***@", text)
+
+
+class RedactSecretsFilter(logging.Filter):
+    """Masks passwords of URLs in every log line (e.g. Scrapy's "Overridden settings")."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        redacted = redact_secrets(message)
+        if redacted != message:
+            record.msg, record.args = redacted, None
+        return True
+
+
+def install_log_redaction() -> None:
+    root = logging.getLogger()
+    for handler in root.handlers:
+        if not any(isinstance(f, RedactSecretsFilter) for f in handler.filters):
+            handler.addFilter(RedactSecretsFilter())
+
+
+# --- the worker extension ----------------------------------------------------------------------
+
+class Workers:
+    """Joins the crawl, beats the heart, waits for work while others are busy, leaves."""
+
+    def __init__(self, crawler: Crawler):
+        self.crawler = crawler
+        self.ttl = crawler.settings.getint("REDIS_HEARTBEAT_TTL")
+        self.idle_close = crawler.settings.getfloat("REDIS_IDLE_CLOSE")
+        self.server = _server(crawler)
+        self.crawl: Crawl | None = None
+        self.crawl_id = ""
+        self.idle_since: float | None = None
+        self._beat: Any = None
+
+    @classmethod
+    def of(cls, crawler: Crawler) -> Workers:
+        ext = crawler.__dict__.get("_vnnews_workers")
+        if ext is None:
+            ext = cls.from_crawler(crawler)
+        return ext
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Workers:
+        if not redis_url(crawler.settings):
+            raise NotConfigured("REDIS_URL is not set")
+        if "_vnnews_workers" in crawler.__dict__:
+            return crawler.__dict__["_vnnews_workers"]
+        ext = cls(crawler)
+        crawler.__dict__["_vnnews_workers"] = ext
+        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(ext.spider_idle, signal=signals.spider_idle)
+        crawler.signals.connect(ext.request_scheduled, signal=signals.request_scheduled)
+        return ext
+
+    def join(self, spider: Spider) -> str:
+        """The crawl this worker belongs to (joined once, before the first request)."""
+        if self.crawl is not None:
+            return self.crawl_id
+        self.crawl = Crawl(self.server, spider.name, spider.run_id)  # type: ignore[attr-defined]
+        self.crawl_id = self.crawl.join(self.ttl)
+        from twisted.internet import task
+
+        self._beat = task.LoopingCall(self._heartbeat)
+        self._beat.start(max(self.ttl / 3, 1), now=False)
+        logger.info("Redis mode: worker %s joined crawl %s at %s (%d live workers)",
+                    spider.run_id, self.crawl_id,  # type: ignore[attr-defined]
+                    redact_uri(redis_url(self.crawler.settings)), len(self.crawl.live_workers()))
+        from crawler.state import StateManager
+
+        StateManager.of(self.crawler).use_claims(
+            RedisClaims(self.server, spider.name, self.crawl_id), self.is_alive)
+        return self.crawl_id
+
+    def is_alive(self, run_id: str) -> bool:
+        return self.crawl is not None and bool(self.server.exists(self.crawl.alive_key(run_id)))
+
+    def _heartbeat(self) -> None:
+        try:
+            if self.crawl is not None:
+                self.crawl.heartbeat(self.ttl)
+        except redis_errors() as exc:
+            fail_run(self.crawler, exc)
+
+    def request_scheduled(self, request: Request, spider: Spider) -> None:
+        self.idle_since = None
+
+    def spider_idle(self, spider: Spider) -> None:
+        if self.crawler.__dict__.get("_vnnews_redis_failed") or self.crawl is None:
+            return
+        try:
+            pushed = spider.pushed_requests()  # type: ignore[attr-defined]
+            queued = len(self.crawler.engine._slot.scheduler)  # type: ignore[union-attr]
+            others = [w for w in self.crawl.live_workers() if w != self.crawl.run_id]
+        except redis_errors() as exc:
+            fail_run(self.crawler, exc)
+            return
+        for request in pushed:
+            self.crawler.engine.crawl(request)  # type: ignore[union-attr]
+        if pushed or queued:
+            self.idle_since = None
+            raise DontCloseSpider
+        now = time.monotonic()
+        self.idle_since = self.idle_since or now
+        # Stay while other workers may still push requests, up to REDIS_IDLE_CLOSE seconds.
+        if others and now - self.idle_since < self.idle_close:
+            raise DontCloseSpider
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        if self._beat is not None and self._beat.running:
+            self._beat.stop()
+        if self.crawl is None:
+            return
+        try:
+            queue_empty = len(self.crawler.engine._slot.scheduler) == 0  # type: ignore[union-attr]
+        except Exception:  # the queue is in Redis; if Redis is gone, assume work remains
+            queue_empty = False
+        try:
+            ended = self.crawl.leave(self.crawl_id, queue_empty and reason == "finished")
+            if ended:
+                logger.info("Redis mode: last worker out, crawl %s ended", self.crawl_id)
+        except redis_errors():
+            logger.warning("Redis mode: could not unregister worker (Redis unavailable)")
+
+
+def push_start_urls(url: str, spider_name: str, start_urls: list[str]) -> int:
+    """Queue start URLs for the workers of ``spider_name`` (``python -m crawler push``)."""
+    import redis
+
+    server = redis.Redis.from_url(url)
+    return int(server.rpush(f"{PREFIX}{spider_name}:start_urls", *start_urls))
