@@ -14,3 +14,10 @@ def test_fixture_site_is_up_to_date_and_consistent() -> None:
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert proc.stdout.strip().endswith("OK")
+
+
+def test_national_site_copies_are_up_to_date() -> None:
+    proc = subprocess.run([sys.executable, str(FIXTURES / "build_sites.py"), "--check"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert proc.stdout.strip().endswith("OK")
