@@ -110,9 +110,16 @@ class AtomicFileFeedStorage:
         file.flush()
         os.fsync(file.fileno())
         file.close()
-        os.replace(self.part_path, self.path)
-        if self.crawler is not None:
-            from crawler.state import StateManager
+        if self.crawler is None:
+            os.replace(self.part_path, self.path)
+            return None
+        from crawler.state import StateManager
 
-            StateManager.of(self.crawler).file_complete(key, self.path)
+        # Two phases, so that a crash or a lost store at any point delivers each article
+        # exactly once: note the file's articles, make the file visible, record them.
+        state = StateManager.of(self.crawler)
+        run_id = getattr(self.crawler.spider, "run_id", "")
+        state.before_rename(key, self.path, run_id)
+        os.replace(self.part_path, self.path)
+        state.after_rename(key, self.path, run_id)
         return None

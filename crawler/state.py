@@ -58,6 +58,18 @@ class Delivery:
     signature: tuple[int, ...] | None
 
 
+def _delivery_row(d: Delivery) -> list[Any]:
+    """A delivery as JSON: the signature's full 64-bit values in hex (LSH bands need them)."""
+    sig = b"".join(v.to_bytes(8, "big") for v in d.signature).hex() if d.signature else None
+    return [d.site, d.url, d.fingerprint, d.article_id, d.published_at, d.modified_at, sig]
+
+
+def _delivery_from_row(row: list[Any]) -> Delivery:
+    raw = bytes.fromhex(row[6]) if row[6] else b""
+    sig = tuple(int.from_bytes(raw[i:i + 8], "big") for i in range(0, len(raw), 8)) or None
+    return Delivery(*row[:6], sig)
+
+
 def pack_signature(sig: tuple[int, ...]) -> bytes:
     """MinHash values in 4 bytes each: equality of slots is all a Jaccard estimate needs."""
     return b"".join((v & 0xFFFFFFFF).to_bytes(4, "big") for v in sig)
@@ -101,6 +113,7 @@ class StateManager:
         self._claims: dict[str, str] = {}
         self._shared_claims: Any = None
         self._is_alive: Any = lambda run_id: False
+        self._own_run = ""
         self._closed = False
         self._refresher: Any = None
         crawler.signals.connect(self._on_opened, signal=signals.spider_opened)
@@ -228,9 +241,23 @@ class StateManager:
     def file_closing(self, key: int, deliveries: list[Delivery]) -> None:
         self._closing[key] = deliveries
 
-    def file_complete(self, key: int, path: Path) -> None:
-        """The feed file is under its final name: its articles are now delivered."""
+    def before_rename(self, key: int, path: Path, run_id: str) -> None:
+        """Phase 1: note in the store which articles the file holds, before it becomes
+        visible. If this fails (store unreachable) the file stays ``.part``: undelivered."""
+        deliveries = self._closing.get(key, [])
+        payload = json.dumps([_delivery_row(d) for d in deliveries], ensure_ascii=False)
+        self.store.add_pending(f"{run_id}/{path.name}", path.name, payload)
+
+    def after_rename(self, key: int, path: Path, run_id: str) -> None:
+        """Phase 2: the file is complete under its final name: its articles are delivered.
+        Should this fail, the next run finds the pending note and finishes the job."""
         deliveries = self._closing.pop(key, [])
+        self._record(deliveries)
+        self.store.mark_delivered(f"{run_id}/{path.name}")
+        self.files.append({"file": path.name, "items": len(deliveries),
+                           "sha256": sha256_of(path), "bytes": path.stat().st_size})
+
+    def _record(self, deliveries: list[Delivery]) -> None:
         with self.store.batch():
             for d in deliveries:
                 outcome = self.store.record(d.site, d.url, d.fingerprint,
@@ -241,8 +268,25 @@ class StateManager:
                 if d.signature is not None:
                     self.store.add_near(d.url, lsh_bands(d.signature))
                     self.store.set_signature(d.url, pack_signature(d.signature))
-        self.files.append({"file": path.name, "items": len(deliveries),
-                           "sha256": sha256_of(path), "bytes": path.stat().st_size})
+
+    def finish_dead_deliveries(self, feed_dir: Path) -> int:
+        """Pending notes of dead runs: a file that reached its final name is delivered
+        (record its articles); one that did not is not (forget the note)."""
+        finished = 0
+        for row in self.store.undelivered():
+            run_id, _, name = row.run_id.partition("/")
+            if self._is_alive(run_id) or run_id == self._own_run:
+                continue
+            if (feed_dir / name).exists():
+                deliveries = [_delivery_from_row(v) for v in json.loads(row.item_json)]
+                self._record(deliveries)
+                self.store.mark_delivered(row.run_id)
+                finished += 1
+                logger.warning("run %s died after completing %s: its %d articles are now "
+                               "recorded as delivered", run_id, name, len(deliveries))
+            else:
+                self.store.forget_pending(row.run_id)
+        return finished
 
     # --- the dead runs' leftovers --------------------------------------------------------------
 
@@ -289,8 +333,10 @@ class StateManager:
                 return
         feed_dir = Path(self.crawler.settings.get("FEED_DIR", "output/%(name)s")
                         % {"name": spider.name})
+        self._own_run = getattr(spider, "run_id", "")
         if feed_dir.is_dir():
-            self.resume_leftovers(feed_dir, spider.name, getattr(spider, "run_id", ""))
+            self.finish_dead_deliveries(feed_dir)
+            self.resume_leftovers(feed_dir, spider.name, self._own_run)
         from twisted.internet import task
 
         self._refresher = task.LoopingCall(self.refresh_lock)

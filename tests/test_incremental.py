@@ -203,3 +203,41 @@ def test_second_run_while_one_is_going_exits_at_once(tmp_path: Path) -> None:
         first.wait()
     finally:
         server.shutdown()
+
+
+def test_a_run_dying_between_rename_and_record_is_finished_by_the_next(
+        mirror: str, tmp_path: Path) -> None:
+    """Phase 2 of delivery never ran (killed right after the rename): the next run records
+    the file's articles from the pending note instead of emitting them again."""
+    from crawler.state import Delivery, _delivery_row
+    from crawler.store import open_store
+
+    first = run_crawl("baohatinh", mirror, tmp_path, "-s", "FEED_ROLLOVER_ITEMS=10")
+    assert first.returncode == 0
+    # Simulate the dead run: a complete file whose articles the store never recorded.
+    store = open_store(f"sqlite:///{tmp_path}/state.sqlite3", root=ROOT)
+    ghost = first.feed_files[0]
+    items = [json.loads(x) for x in ghost.read_text("utf-8").splitlines()]
+    dead_run = "20200101T000000Z-dead00"
+    moved = ghost.with_name(f"baohatinh-{dead_run}.jsonl")
+    ghost.rename(moved)
+    store.prune(datetime_far_future())  # forget everything recorded so far
+    rows = [_delivery_row(Delivery(i["site"], i["url"], i["fingerprint"], i["article_id"],
+                                   i["published_at"], i["modified_at"], None)) for i in items]
+    store.add_pending(f"{dead_run}/{moved.name}", moved.name, json.dumps(rows))
+    store.close()
+    # Re-fetching on (no 304s): every article is fetched again and judged by the store.
+    second = run_crawl("baohatinh", mirror, tmp_path, "-s", "STATE_REFETCH_DAYS=3650",
+                       "-s", "CRAWLER_NOW=2025-09-01T03:00:00Z")
+    assert second.returncode == 0
+    mine = [json.loads(x) for f in second.feed_files if second.manifest["run_id"] in f.name
+            for x in f.read_text("utf-8").splitlines()]
+    # The dead run's 10 articles are not emitted again; the others (forgotten) are.
+    assert {i["url"] for i in mine} == EXPECTED - {i["url"] for i in items}
+    assert second.manifest["counters"]["dedupe/dropped_already_seen"] == len(items)
+
+
+def datetime_far_future():  # type: ignore[no-untyped-def]
+    from datetime import UTC, datetime
+
+    return datetime(2100, 1, 1, tzinfo=UTC)
