@@ -87,6 +87,8 @@ class Crawl:
         self.spider = spider_name
         self.run_id = run_id
         self.base = f"{PREFIX}{spider_name}"
+        # Workers of an earlier crawl found dead when joining: this crawl resumes theirs.
+        self.dead_found: list[str] = []
 
     @property
     def crawl_key(self) -> str:
@@ -116,6 +118,7 @@ class Crawl:
         for dead in self.server.hkeys(self.workers_key):
             if dead != self.run_id and not self.server.exists(self.alive_key(dead)):
                 self.server.hdel(self.workers_key, dead)
+                self.dead_found.append(dead)
         if current:
             self._forget(str(current))
         self.server.set(self.crawl_key, self.run_id)
@@ -124,16 +127,20 @@ class Crawl:
     def heartbeat(self, ttl: int) -> None:
         self.server.set(self.alive_key(self.run_id), "1", ex=ttl)
 
-    def leave(self, crawl_id: str, queue_empty: bool) -> bool:
-        """Unregister; the last worker out ends the crawl. True when it did."""
+    def leave(self, crawl_id: str, queue_empty: bool) -> tuple[bool, bool]:
+        """Unregister; the last worker out ends the crawl. Returns (ended, clean): clean when
+        no worker of the crawl died (a dead worker's articles wait for the next crawl)."""
         self.server.delete(self.alive_key(self.run_id))
         self.server.hdel(self.workers_key, self.run_id)
-        if not self.live_workers() and queue_empty:
+        registered = self.server.hkeys(self.workers_key)
+        live = [w for w in registered if self.server.exists(self.alive_key(w))]
+        if not live and queue_empty:
             if self.server.get(self.crawl_key) == crawl_id:
                 self.server.delete(self.crawl_key)
             self._forget(crawl_id)
-            return True
-        return False
+            # Dead workers stay registered: the next crawl sees them and resumes.
+            return True, not registered
+        return False, False
 
     def _forget(self, crawl_id: str) -> None:
         self.server.delete(f"{self.base}:seen:{crawl_id}", f"{self.base}:claims:{crawl_id}")
@@ -199,19 +206,30 @@ class CrawlScheduler(Scheduler):
         except redis_errors() as exc:
             self._fail(spider, exc)
 
+    # scrapy-redis passes `spider` to StatsCollector.inc_value, deprecated in current Scrapy:
+    # these two methods do the same work with the current API.
     def enqueue_request(self, request: Request) -> bool:
         try:
-            return bool(super().enqueue_request(request))
+            if not request.dont_filter and self.df.request_seen(request):
+                self.df.log(request, self.spider)
+                return False
+            if self.stats:
+                self.stats.inc_value("scheduler/enqueued/redis")
+            self.queue.push(request)
+            return True
         except redis_errors() as exc:
             self._fail(self.spider, exc)
             return False
 
     def next_request(self) -> Request | None:
         try:
-            return super().next_request()
+            request = self.queue.pop(self.idle_before_close)
         except redis_errors() as exc:
             self._fail(self.spider, exc)
             return None
+        if request is not None and self.stats:
+            self.stats.inc_value("scheduler/dequeued/redis")
+        return request
 
     def has_pending_requests(self) -> bool:
         try:
@@ -229,10 +247,14 @@ def fail_run(crawler: Crawler, exc: BaseException) -> None:
     if crawler.__dict__.get("_vnnews_redis_failed"):
         return
     crawler.__dict__["_vnnews_redis_failed"] = True
-    url = redact_uri(redis_url(crawler.settings))
     message = redact_secrets(str(exc))
-    logger.error("lost the connection to Redis at %s (%s): closing this worker; run it again "
-                 "once Redis is back, nothing delivered is lost", url, message)
+    if redis_url(crawler.settings):
+        logger.error("lost the connection to Redis at %s (%s): closing this worker; run it "
+                     "again once Redis is back, nothing delivered is lost",
+                     redact_uri(redis_url(crawler.settings)), message)
+    else:
+        logger.error("the state store failed (%s): closing the run; run it again once the "
+                     "store is back, nothing delivered is lost", message)
     if crawler.stats is not None:
         crawler.stats.set_value("redis/failed", 1)
     if crawler.engine is not None:
@@ -321,8 +343,12 @@ class Workers:
                     redact_uri(redis_url(self.crawler.settings)), len(self.crawl.live_workers()))
         from crawler.state import StateManager
 
-        StateManager.of(self.crawler).use_claims(
-            RedisClaims(self.server, spider.name, self.crawl_id), self.is_alive)
+        state = StateManager.of(self.crawler)
+        state.use_claims(RedisClaims(self.server, spider.name, self.crawl_id), self.is_alive)
+        if self.crawl.dead_found:
+            logger.warning("Redis mode: workers %s of the last crawl died; this crawl resumes "
+                           "what they left undelivered", ", ".join(self.crawl.dead_found))
+            state.resuming.extend(self.crawl.dead_found)
         return self.crawl_id
 
     def is_alive(self, run_id: str) -> bool:
@@ -369,9 +395,12 @@ class Workers:
         except Exception:  # the queue is in Redis; if Redis is gone, assume work remains
             queue_empty = False
         try:
-            ended = self.crawl.leave(self.crawl_id, queue_empty and reason == "finished")
+            ended, clean = self.crawl.leave(self.crawl_id, queue_empty and reason == "finished")
+            # Topic validators (304s next time) are safe to keep only after a clean crawl.
+            self.crawler.__dict__["_vnnews_clean_crawl_end"] = ended and clean
             if ended:
-                logger.info("Redis mode: last worker out, crawl %s ended", self.crawl_id)
+                logger.info("Redis mode: last worker out, crawl %s ended%s", self.crawl_id,
+                            "" if clean else " (some workers died: the next crawl resumes)")
         except redis_errors():
             logger.warning("Redis mode: could not unregister worker (Redis unavailable)")
 

@@ -7,6 +7,7 @@ Files are named with the run id, never Scrapy's per-batch counter.
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 import shutil
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
 PART_SUFFIX = ".part"
+logger = logging.getLogger(__name__)
 
 
 def new_run_id(now: datetime | None = None) -> str:
@@ -117,9 +119,20 @@ class AtomicFileFeedStorage:
 
         # Two phases, so that a crash or a lost store at any point delivers each article
         # exactly once: note the file's articles, make the file visible, record them.
+        from crawler.distributed import redis_errors
+
         state = StateManager.of(self.crawler)
         run_id = getattr(self.crawler.spider, "run_id", "")
-        state.before_rename(key, self.path, run_id)
+        try:
+            state.before_rename(key, self.path, run_id)
+        except redis_errors():
+            logger.warning("state store unreachable: %s stays %s (undelivered; the next run "
+                           "emits its articles again)", self.path.name, self.part_path.name)
+            return None
         os.replace(self.part_path, self.path)
-        state.after_rename(key, self.path, run_id)
+        try:
+            state.after_rename(key, self.path, run_id)
+        except redis_errors():
+            logger.warning("state store unreachable after completing %s: the next run records "
+                           "its articles as delivered", self.path.name)
         return None

@@ -133,3 +133,25 @@ class SafetyMiddleware:
             logger.warning("blocked request to a private address: %s", request.url)
             raise IgnoreRequest(f"private address: {host}")
         return None
+
+
+class StoreFailureMiddleware:
+    """A spider callback that hits an unreachable state store or Redis (StoreError, Redis
+    connection errors) ends the run with one clear error line instead of a traceback per
+    response; nothing undelivered is lost (the next run fetches it again)."""
+
+    def __init__(self, crawler: Crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler)
+
+    def process_spider_exception(self, response: Response, exception: BaseException
+                                 ) -> list[object] | None:
+        from crawler.distributed import fail_run, redis_errors
+
+        if isinstance(exception, redis_errors()):
+            fail_run(self.crawler, exception)
+            return []
+        return None

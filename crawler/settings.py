@@ -44,6 +44,9 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.BackoffRetryMiddleware": 550,
 }
+SPIDER_MIDDLEWARES = {
+    "crawler.middlewares.StoreFailureMiddleware": 50,
+}
 # Refuse requests to loopback/private/link-local addresses (crawler.middlewares.SafetyMiddleware).
 SAFETY_ENABLED = True
 REDIRECT_MAX_TIMES = 5

@@ -353,10 +353,18 @@ class StateManager:
         self._closed = True
         if self._refresher is not None and self._refresher.running:
             self._refresher.stop()
-        if getattr(self, "_reason", None) == "finished":
-            for url, (etag, last_modified) in self._validators.items():
-                self.store.set_http_validators(url, etag, last_modified)
-        self.release()
+        from crawler.distributed import redis_errors
+
+        try:
+            redis_mode = bool(self.crawler.settings.get("REDIS_URL"))
+            clean = self.crawler.__dict__.get("_vnnews_clean_crawl_end", False)
+            if getattr(self, "_reason", None) == "finished" and (clean or not redis_mode):
+                for url, (etag, last_modified) in self._validators.items():
+                    self.store.set_http_validators(url, etag, last_modified)
+            self.release()
+        except redis_errors():
+            logger.warning("state store unreachable at the end of the run: topic validators "
+                           "not saved, lock left to expire")
 
     def close(self) -> None:
         self.store.close()

@@ -58,12 +58,17 @@ def summarize(stats: dict[str, Any]) -> dict[str, Any]:
 
 def state_report(crawler: Crawler) -> dict[str, Any]:
     """Files delivered (name, items, sha256), runs this one resumed, store outcomes."""
+    from crawler.distributed import redis_errors
     from crawler.state import StateManager
 
     state = StateManager.of(crawler)
+    try:
+        store: dict[str, Any] = dict(state.store.stats())
+    except redis_errors() as exc:
+        store = {"error": str(exc)}
     return {"files": state.files, "resumed": state.resuming,
             "recorded": dict(sorted(state.counts.items())),
-            "state_uri_kind": state.uri.split(":", 1)[0], "store": state.store.stats()}
+            "state_uri_kind": state.uri.split(":", 1)[0], "store": store}
 
 
 def ledger_report(ledger: dict[str, tuple[str, str]]) -> dict[str, Any]:

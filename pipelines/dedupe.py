@@ -41,6 +41,7 @@ def dedupe_keys(item: Any, kinds: list[str]) -> list[tuple[str, str]]:
 
 class DedupePipeline:
     def __init__(self, crawler: Crawler):
+        self.crawler = crawler
         self.stats = crawler.stats
         self.kinds: list[str] = crawler.settings.getlist("DEDUPE_KEYS")
         self.state = StateManager.of(crawler)
@@ -57,6 +58,16 @@ class DedupePipeline:
         return DropItem(message)
 
     def process_item(self, item: Any) -> Any:
+        from crawler.distributed import fail_run, redis_errors
+
+        try:
+            return self._process(item)
+        except redis_errors() as exc:
+            # Not delivered, so not lost: the next run fetches this article again.
+            fail_run(self.crawler, exc)
+            raise self._drop("store_unavailable", "state store unavailable") from None
+
+    def _process(self, item: Any) -> Any:
         adapter = ItemAdapter(item)
         url, site = adapter.get("url"), adapter.get("site")
         keys = [f"{kind}\t{key}" for kind, key in dedupe_keys(item, self.kinds)]

@@ -6,7 +6,8 @@ The ``STATE_URI`` setting picks the backend through :func:`open_store`:
   a cron job started elsewhere finds the same state);
 - ``sqlite:////var/lib/vnnews/state.sqlite3``: an absolute path;
 - ``none``: a :class:`NullStore` that remembers nothing (every article is new);
-- ``redis://...``: reserved for Redis mode.
+- ``redis://[:password@]host:port/db`` or ``rediss://...`` (TLS): a :class:`RedisStore`
+  (:mod:`crawler.store.redis`), shared by every worker of Redis mode.
 
 Timestamps in records are aware UTC datetimes; ``published_at``/``modified_at`` are kept as
 the feed's ISO strings.
@@ -286,10 +287,10 @@ def open_store(uri: str, *, root: Path, now: Clock | None = None) -> StateStore:
 
     >>> open_store("none", root=Path("."))
     NullStore()
-    >>> open_store("redis://:pw@localhost:6379/0", root=Path("."))
+    >>> open_store("redis://:pw@127.0.0.1:1/0", root=Path("."))  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    NotImplementedError: Redis state store comes with Redis mode
+    crawler.store.StoreError: cannot open state store redis://:***@127.0.0.1:1/0: ...
     """
     text = uri.strip()
     scheme = text.split(":", 1)[0].lower()
@@ -300,5 +301,7 @@ def open_store(uri: str, *, root: Path, now: Clock | None = None) -> StateStore:
 
         return SqliteStore(_sqlite_path(text, root), now=now)
     if scheme in ("redis", "rediss"):
-        raise NotImplementedError("Redis state store comes with Redis mode")
+        from crawler.store.redis import RedisStore  # the redis client only when asked for
+
+        return RedisStore(text, now=now)
     raise StoreError(f"STATE_URI {redact_uri(text)!r}: unknown scheme (sqlite:///..., none)")
