@@ -115,11 +115,10 @@ class AtomicFileFeedStorage:
         if self.crawler is None:
             os.replace(self.part_path, self.path)
             return None
-        from crawler.state import StateManager
-
         # Two phases, so that a crash or a lost store at any point delivers each article
         # exactly once: note the file's articles, make the file visible, record them.
         from crawler.distributed import redis_errors
+        from crawler.state import StateManager
 
         state = StateManager.of(self.crawler)
         run_id = getattr(self.crawler.spider, "run_id", "")

@@ -20,6 +20,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -38,6 +39,16 @@ __all__ = [
 
 HOST = "127.0.0.1"  # never anything else: tests must not reach a shared or remote Redis
 START_TIMEOUT_S = 10.0
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
+    # Linux only: SIGTERM the server when the process that started it dies, so a test run
+    # killed mid-way (no fixture teardown) leaves no orphan redis-server behind. The signal
+    # follows the starting *thread*: start servers from a thread that outlives them.
+    with contextlib.suppress(Exception):
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # 1: PR_SET_PDEATHSIG
 
 
 class RedisServerMissing(RuntimeError):
@@ -103,10 +114,12 @@ class RedisServer:
     def start(self) -> RedisServer:
         if self.process is not None and self.process.poll() is None:
             return self
-        # Its own process group: a Ctrl-C on the test run must not kill it before stop().
+        # Its own session: a Ctrl-C on the test run must not kill it before stop() (which
+        # flushes the AOF); its parent dying still stops it (see _die_with_parent).
         self.process = subprocess.Popen(
             self.command(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
             start_new_session=True,
+            preexec_fn=_die_with_parent if sys.platform == "linux" else None,
         )
         self._wait_ready()
         return self

@@ -172,3 +172,72 @@ PROFILES = [
         sitemaps=("https://baohatinh.vn/sitemaps/newsindex.xml",),
     )
 ]
+
+# Sibling sites of the CMS, written from what is known of their public pages: same markup,
+# same extractor and link selectors as baohatinh, only hosts, topics and URL endings differ.
+# No real page of theirs is at hand to pin the markup, hence extra["unverified"].
+_FAMILY_BASE = PROFILES[0]
+PROFILES += [
+    SiteProfile(
+        slug="nhandan",
+        name="Báo Nhân Dân",
+        domains=("nhandan.vn",),
+        start_urls=(
+            "https://nhandan.vn/chinhtri/",
+            "https://nhandan.vn/kinhte/",
+            "https://nhandan.vn/xahoi/",
+        ),
+        article_url_patterns=(r"-post\d+\.html$",),
+        id_patterns=(r"-post(\d+)\.html$",),
+        list_link_css=_FAMILY_BASE.list_link_css,
+        next_page_css=_FAMILY_BASE.next_page_css,
+        related_link_css=_FAMILY_BASE.related_link_css,
+        extractor=extract,
+        extractor_version=EXTRACTOR_VERSION,
+        deny_url_patterns=_FAMILY_BASE.deny_url_patterns,
+        family=FAMILY,
+        extra={"unverified": True},
+    ),
+    SiteProfile(
+        slug="sggp",
+        name="Sài Gòn Giải Phóng",
+        # The site answers on www.; items name the bare domain like every other site.
+        domains=("sggp.org.vn",),
+        start_urls=(
+            "https://www.sggp.org.vn/xahoi/",
+            "https://www.sggp.org.vn/kinhte/",
+            "https://www.sggp.org.vn/thegioi/",
+        ),
+        article_url_patterns=(r"-post\d+\.html$",),
+        id_patterns=(r"-post(\d+)\.html$",),
+        list_link_css=_FAMILY_BASE.list_link_css,
+        next_page_css=_FAMILY_BASE.next_page_css,
+        related_link_css=_FAMILY_BASE.related_link_css,
+        extractor=extract,
+        extractor_version=EXTRACTOR_VERSION,
+        deny_url_patterns=_FAMILY_BASE.deny_url_patterns,
+        family=FAMILY,
+        extra={"unverified": True},
+    ),
+    SiteProfile(
+        slug="tienphong",
+        name="Tiền Phong",
+        domains=("tienphong.vn",),
+        start_urls=(
+            "https://tienphong.vn/xa-hoi/",
+            "https://tienphong.vn/kinh-te/",
+            "https://tienphong.vn/the-gioi/",
+        ),
+        # Tiền Phong ends its article URLs in .tpo instead of .html.
+        article_url_patterns=(r"-post\d+\.tpo$",),
+        id_patterns=(r"-post(\d+)\.tpo$",),
+        list_link_css=_FAMILY_BASE.list_link_css,
+        next_page_css=_FAMILY_BASE.next_page_css,
+        related_link_css=_FAMILY_BASE.related_link_css,
+        extractor=extract,
+        extractor_version=EXTRACTOR_VERSION,
+        deny_url_patterns=_FAMILY_BASE.deny_url_patterns,
+        family=FAMILY,
+        extra={"unverified": True},
+    ),
+]

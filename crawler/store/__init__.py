@@ -98,7 +98,7 @@ class PendingItem(NamedTuple):
 
 @runtime_checkable
 class StateStore(Protocol):
-    """Everything the crawler remembers between runs. Backends: SQLite, none (Redis later)."""
+    """Everything the crawler remembers between runs. Backends: SQLite, Redis, none."""
 
     # -- articles
     def lookup(
@@ -304,4 +304,4 @@ def open_store(uri: str, *, root: Path, now: Clock | None = None) -> StateStore:
         from crawler.store.redis import RedisStore  # the redis client only when asked for
 
         return RedisStore(text, now=now)
-    raise StoreError(f"STATE_URI {redact_uri(text)!r}: unknown scheme (sqlite:///..., none)")
+    raise StoreError(f"STATE_URI {redact_uri(text)!r}: unknown scheme (sqlite:///..., redis://..., none)")

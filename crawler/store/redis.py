@@ -745,7 +745,7 @@ class RedisStore:
             while True:
                 seen, removed, kept = self._s["prune_near"](args=[self._p, cut, offset, _CHUNK])
                 counts["near"] += removed
-                offset += 0  # kept URLs stay in the range: step over them
+                offset += kept  # kept URLs stay in the range: step over them
                 if seen < _CHUNK:
                     break
             while self._r.scard(self._k("sig_loose")):
