@@ -304,4 +304,5 @@ def open_store(uri: str, *, root: Path, now: Clock | None = None) -> StateStore:
         from crawler.store.redis import RedisStore  # the redis client only when asked for
 
         return RedisStore(text, now=now)
-    raise StoreError(f"STATE_URI {redact_uri(text)!r}: unknown scheme (sqlite:///..., redis://..., none)")
+    raise StoreError(
+        f"STATE_URI {redact_uri(text)!r}: unknown scheme (sqlite:///..., redis://..., none)")
