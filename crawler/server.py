@@ -237,13 +237,25 @@ _NOT_FOUND_PAGE = (
 ).encode()
 
 
+class FixtureServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        # A client that hangs up mid-answer (a cancelled oversize download, a killed crawler)
+        # is expected here: no traceback on stderr for it.
+        import sys
+
+        if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            logger.debug("client %s went away", client_address)
+            return
+        super().handle_error(request, client_address)  # type: ignore[arg-type]
+
+
 def make_server(port: int = 0, root: Path = DEFAULT_ROOT,
                 plan: FaultPlan | None = None) -> ThreadingHTTPServer:
     """A server bound to 127.0.0.1 (port 0: a free one); call serve_forever() to run it."""
     handler = type("Handler", (FixtureHandler,), {"root": root.resolve(), "plan": plan})
-    server = ThreadingHTTPServer(("127.0.0.1", port), handler)
-    server.daemon_threads = True
-    return server
+    return FixtureServer(("127.0.0.1", port), handler)
 
 
 def serve_in_thread(port: int = 0, root: Path = DEFAULT_ROOT,

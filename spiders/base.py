@@ -88,7 +88,20 @@ class SiteSpider(scrapy.Spider):
         crawler.signals.connect(spider._on_scraped, signal=signals.item_scraped)
         crawler.signals.connect(spider._on_dropped, signal=signals.item_dropped)
         crawler.signals.connect(spider._on_error, signal=signals.item_error)
+        crawler.signals.connect(spider._on_dropped_request, signal=signals.request_dropped)
         return spider
+
+    def _on_dropped_request(self, request: scrapy.Request, spider: Any) -> None:
+        """The scheduler refused a request (already seen): a redirect that comes back to a
+        page already asked for is a redirect loop; it must not leave its article pending."""
+        url = request.meta.get("discovered_url")
+        if not url or self.ledger.get(url, ("", ""))[0] != "pending":
+            return
+        hops = request.meta.get("redirect_urls", [])
+        reason = f"redirect loop ({len(hops)} hops)" if hops else "duplicate request"
+        self.crawler.stats.inc_value("fetch/redirect_loop" if hops else "fetch/duplicate")
+        logger.warning("%s: %s", reason, url)
+        self.ledger[url] = ("failed", reason)
 
     def account(self, response: Response | None, outcome: str, reason: str = "",
                 url: str | None = None) -> None:
@@ -367,7 +380,8 @@ class SiteSpider(scrapy.Spider):
             url,
             callback=self.parse_article,
             errback=self.on_error,
-            meta={"related_depth": depth, "discovered_url": url, "article_key": key},
+            meta={"related_depth": depth, "discovered_url": url, "article_key": key,
+                  "known_revision": record.revision if record else None},
             headers={"Referer": referer},
         )
 
@@ -433,6 +447,10 @@ class SiteSpider(scrapy.Spider):
         request = failure.request  # type: ignore[attr-defined]
         reason = failure_reason(failure)
         stats.inc_value(f"fetch/{reason.split(':', 1)[0].replace(' ', '_').lower()}")
+        if reason in ("HTTP 404", "HTTP 410") and request.meta.get("known_revision"):
+            # An article delivered before has been taken down.
+            stats.inc_value("fetch/gone")
+            reason = f"gone ({reason}) since revision {request.meta['known_revision']}"
         logger.warning("fetch failed for %s: %s", request.url, reason)
         stats.inc_value("fetch/failed")
         self.account(None, "failed", reason,

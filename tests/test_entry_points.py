@@ -21,6 +21,8 @@ def crawl(*args: str) -> subprocess.CompletedProcess[str]:
     (["baohatinh", "-a", "max_pages=many"], "error: -a max_pages='many' is not a whole number"),
     (["baohatinh", "-s", "FEED_DIR=/proc/no/such/dir"], "error: feed directory /proc/no/such/dir"),
     (["no-such-spider"], "error: Spider not found: no-such-spider"),
+    (["baohatinh", "-s", "STATE_URI=sqlite:////proc/no/such/state.sqlite3"], "state"),
+    (["baohatinh", "-s", "STATE_URI=ftp://user:pw@example.invalid/x"], "unknown scheme"),
 ])
 def test_bad_input_is_one_line_and_exit_2(args: list[str], message: str) -> None:
     proc = crawl(*args)

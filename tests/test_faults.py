@@ -18,6 +18,8 @@ ARTICLE_A = "trang-su-moi-ky-vong-moi-post289901.html"
 ARTICLE_B = "trao-200-suat-hoc-bong-cho-hoc-sinh-vuot-kho-hoc-gioi-post294480.html"
 ARTICLE_C = "gia-lon-hoi-tang-nguoi-chan-nuoi-ha-tinh-tai-dan-post294602.html"
 ARTICLE_D = "ha-tinh-in-dau-chan-nguoi-post287950.html"
+ARTICLE_E = "trao-huy-hieu-dang-dot-29-cho-hon-1-200-dang-vien-post294790.html"
+ARTICLE_F = "hon-240-nghin-hoc-sinh-ha-tinh-san-sang-buoc-vao-nam-hoc-moi-post295020.html"
 
 
 def crawl_with(plan: FaultPlan | None, out: Path, *extra: str) -> tuple[CrawlResult, FaultPlan]:
@@ -88,8 +90,12 @@ def test_permanent_faults_are_recorded_and_charsets_decoded(tmp_path: Path) -> N
         FaultRule("cp1258", pattern=SEED, times=None),
         FaultRule("latin1_lie", pattern=ARTICLE_C, times=None),
         FaultRule("redirect_chain", pattern=ARTICLE_D, times=None, params={"hops": 3}),
+        FaultRule("redirect_loop", pattern=ARTICLE_E, times=None),
+        # Slower than DOWNLOAD_TIMEOUT once: the retry gets it.
+        FaultRule("slow", pattern=ARTICLE_F, times=1, params={"seconds": 4}),
     ])
-    result, _ = crawl_with(plan, tmp_path, "-s", "DOWNLOAD_MAXSIZE=1000000")
+    result, _ = crawl_with(plan, tmp_path, "-s", "DOWNLOAD_MAXSIZE=1000000",
+                           "-s", "DOWNLOAD_TIMEOUT=2")
     assert result.returncode == 0, result.log[-3000:]
     rows = {r["url"].rsplit("/", 1)[1]: r for r in result.manifest["urls"]["not_emitted"]}
     assert rows[ARTICLE_A]["outcome"] == "failed"
@@ -101,6 +107,10 @@ def test_permanent_faults_are_recorded_and_charsets_decoded(tmp_path: Path) -> N
     assert "Sở LĐ-TB&XH" in seed["images"][3]["caption"]
     assert "Giá lợn hơi tăng" in by_url[ARTICLE_C]["title"]
     assert ARTICLE_D in by_url
+    assert ARTICLE_F in by_url
+    assert rows[ARTICLE_E]["outcome"] == "failed"
+    assert "redirect" in rows[ARTICLE_E]["reason"].lower()
+    assert "Traceback" not in result.log
     counters = result.manifest["counters"]
     assert counters["fetch/encoding_cp1258"] == 1
     assert counters["fetch/empty_body"] == 1
