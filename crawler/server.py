@@ -58,7 +58,8 @@ def _redirects(root: Path, host: str) -> dict[str, str]:
 
 def _content_type(path: Path) -> str:
     name = path.name.split("@", 1)[0]
-    if name.endswith((".html", ".htm", ".chn")) or "." not in name:
+    # Vietnamese CMSs give HTML pages many endings: .chn (cafef), .tpo, .ldo, .vov.
+    if name.endswith((".html", ".htm", ".chn", ".tpo", ".ldo", ".vov")) or "." not in name:
         return "text/html; charset=utf-8"
     guessed, _ = mimetypes.guess_type(name)
     if (guessed and guessed.startswith("text/")) or name.endswith((".xml", ".rss")):

@@ -11,13 +11,13 @@ cùng chuyên mục") built from the same ``article.story`` items.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from crawler.extract.base import (
     BodyRules,
     NotAnArticle,
     all_texts,
-    canonical_link,
     first_date,
     first_text,
     jsonld_article,
@@ -25,12 +25,13 @@ from crawler.extract.base import (
     jsonld_objects,
     meta_content,
     meta_contents,
+    same_site_url,
     selector_for,
     walk_body,
 )
 from crawler.sites import SiteProfile
 from crawler.text import split_authors
-from crawler.urls import canonical_url, host_matches
+from crawler.urls import canonical_url
 
 FAMILY = "cms-post"
 EXTRACTOR_VERSION = "cms-post/2025.09"
@@ -85,7 +86,7 @@ def extract(html: str | bytes, url: str) -> dict[str, Any]:
 
     section = (all_texts(sel, SECTION_CSS) or [None])[-1] or meta_content(sel, "article:section")
     return {
-        "url": _article_url(sel, url),
+        "url": same_site_url(sel, url),
         "title": title,
         "lead": first_text(sel, SAPO_CSS) or meta_content(sel, "og:description", "description"),
         "paragraphs": [b.text for b in blocks],
@@ -105,22 +106,6 @@ def extract(html: str | bytes, url: str) -> dict[str, Any]:
         "images": parts.images,
         "related": related_links(sel, url),
     }
-
-
-def _article_url(sel: Any, url: str) -> str:
-    """The page's canonical link when it is on the same site, else the fetched URL."""
-    link = canonical_link(sel)
-    if link:
-        absolute = canonical_url(link, url)
-        if host_matches(absolute, [_site_domain(url)]):
-            return absolute
-    return canonical_url(url)
-
-
-def _site_domain(url: str) -> str:
-    from crawler.urls import site_of
-
-    return site_of(url)
 
 
 def related_links(sel: Any, url: str) -> list[dict[str, str]]:
@@ -176,68 +161,30 @@ PROFILES = [
 # Sibling sites of the CMS, written from what is known of their public pages: same markup,
 # same extractor and link selectors as baohatinh, only hosts, topics and URL endings differ.
 # No real page of theirs is at hand to pin the markup, hence extra["unverified"].
-_FAMILY_BASE = PROFILES[0]
+def sibling(slug: str, name: str, domain: str, topics: tuple[str, ...], *,
+            host: str | None = None, ending: str = "html") -> SiteProfile:
+    """A profile for another site of this CMS family (``host``: where it answers, e.g. www.)."""
+    base = PROFILES[0]
+    return replace(
+        base,
+        slug=slug,
+        name=name,
+        domains=(domain,),
+        start_urls=tuple(f"https://{host or domain}/{t}/" for t in topics),
+        article_url_patterns=(rf"-post\d+\.{ending}$",),
+        id_patterns=(rf"-post(\d+)\.{ending}$",),
+        rss_feeds=(),
+        sitemaps=(),
+        extra={"unverified": True},
+    )
+
+
 PROFILES += [
-    SiteProfile(
-        slug="nhandan",
-        name="Báo Nhân Dân",
-        domains=("nhandan.vn",),
-        start_urls=(
-            "https://nhandan.vn/chinhtri/",
-            "https://nhandan.vn/kinhte/",
-            "https://nhandan.vn/xahoi/",
-        ),
-        article_url_patterns=(r"-post\d+\.html$",),
-        id_patterns=(r"-post(\d+)\.html$",),
-        list_link_css=_FAMILY_BASE.list_link_css,
-        next_page_css=_FAMILY_BASE.next_page_css,
-        related_link_css=_FAMILY_BASE.related_link_css,
-        extractor=extract,
-        extractor_version=EXTRACTOR_VERSION,
-        deny_url_patterns=_FAMILY_BASE.deny_url_patterns,
-        family=FAMILY,
-        extra={"unverified": True},
-    ),
-    SiteProfile(
-        slug="sggp",
-        name="Sài Gòn Giải Phóng",
-        # The site answers on www.; items name the bare domain like every other site.
-        domains=("sggp.org.vn",),
-        start_urls=(
-            "https://www.sggp.org.vn/xahoi/",
-            "https://www.sggp.org.vn/kinhte/",
-            "https://www.sggp.org.vn/thegioi/",
-        ),
-        article_url_patterns=(r"-post\d+\.html$",),
-        id_patterns=(r"-post(\d+)\.html$",),
-        list_link_css=_FAMILY_BASE.list_link_css,
-        next_page_css=_FAMILY_BASE.next_page_css,
-        related_link_css=_FAMILY_BASE.related_link_css,
-        extractor=extract,
-        extractor_version=EXTRACTOR_VERSION,
-        deny_url_patterns=_FAMILY_BASE.deny_url_patterns,
-        family=FAMILY,
-        extra={"unverified": True},
-    ),
-    SiteProfile(
-        slug="tienphong",
-        name="Tiền Phong",
-        domains=("tienphong.vn",),
-        start_urls=(
-            "https://tienphong.vn/xa-hoi/",
-            "https://tienphong.vn/kinh-te/",
-            "https://tienphong.vn/the-gioi/",
-        ),
-        # Tiền Phong ends its article URLs in .tpo instead of .html.
-        article_url_patterns=(r"-post\d+\.tpo$",),
-        id_patterns=(r"-post(\d+)\.tpo$",),
-        list_link_css=_FAMILY_BASE.list_link_css,
-        next_page_css=_FAMILY_BASE.next_page_css,
-        related_link_css=_FAMILY_BASE.related_link_css,
-        extractor=extract,
-        extractor_version=EXTRACTOR_VERSION,
-        deny_url_patterns=_FAMILY_BASE.deny_url_patterns,
-        family=FAMILY,
-        extra={"unverified": True},
-    ),
+    sibling("nhandan", "Báo Nhân Dân", "nhandan.vn", ("chinhtri", "kinhte", "xahoi")),
+    # The site answers on www.; items name the bare domain like every other site.
+    sibling("sggp", "Sài Gòn Giải Phóng", "sggp.org.vn", ("xahoi", "kinhte", "thegioi"),
+            host="www.sggp.org.vn"),
+    # Tiền Phong ends its article URLs in .tpo instead of .html.
+    sibling("tienphong", "Tiền Phong", "tienphong.vn", ("xa-hoi", "kinh-te", "the-gioi"),
+            ending="tpo"),
 ]
