@@ -143,7 +143,8 @@ class Crawl:
         return False, False
 
     def _forget(self, crawl_id: str) -> None:
-        self.server.delete(f"{self.base}:seen:{crawl_id}", f"{self.base}:claims:{crawl_id}")
+        self.server.delete(f"{self.base}:seen:{crawl_id}", f"{self.base}:claims:{crawl_id}",
+                           f"{self.base}:depth:{crawl_id}")
 
 
 _CLAIM_SCRIPT = """
@@ -158,6 +159,30 @@ for i, key in ipairs(ARGV) do
 end
 return nil
 """
+
+
+_DEPTH_SCRIPT = """
+local prev = redis.call('HGET', KEYS[1], ARGV[1])
+if (not prev) or tonumber(ARGV[2]) < tonumber(prev) then
+  redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+end
+return prev
+"""
+
+
+class SharedDepths:
+    """The shallowest related-link depth each article was found at, across the workers of a
+    crawl: a worker that finds an article closer to a list page than the worker that fetched
+    it knows whether that article's related links were cut off by the depth limit."""
+
+    def __init__(self, server: Any, spider_name: str, crawl_id: str):
+        self.key = f"{PREFIX}{spider_name}:depth:{crawl_id}"
+        self.script = server.register_script(_DEPTH_SCRIPT)
+
+    def lower(self, article_key: str, depth: int) -> int | None:
+        """Record depth if lower; return the previous depth (None: first time seen)."""
+        prev = self.script(keys=[self.key], args=[article_key, depth])
+        return None if prev is None else int(prev)
 
 
 class RedisClaims:
@@ -305,6 +330,7 @@ class Workers:
         self.server = _server(crawler)
         self.crawl: Crawl | None = None
         self.crawl_id = ""
+        self.depths: SharedDepths | None = None
         self.idle_since: float | None = None
         self._beat: Any = None
 
@@ -345,6 +371,7 @@ class Workers:
 
         state = StateManager.of(self.crawler)
         state.use_claims(RedisClaims(self.server, spider.name, self.crawl_id), self.is_alive)
+        self.depths = SharedDepths(self.server, spider.name, self.crawl_id)
         if self.crawl.dead_found:
             logger.warning("Redis mode: workers %s of the last crawl died; this crawl resumes "
                            "what they left undelivered", ", ".join(self.crawl.dead_found))

@@ -368,6 +368,18 @@ class SiteSpider(scrapy.Spider):
                 yield from self._expand_related(key)
             return
         self._best_depth[key] = depth
+        dont_filter = False
+        shared = self._shared_depths()
+        if shared is not None:
+            prev = shared.lower(key, depth)
+            if prev is not None:
+                # Another worker asked for it. If the depth limit cut its related links off
+                # there but not here, fetch it again (once) to follow them.
+                if not (depth < self.related_depth <= prev):
+                    stats.inc_value("discovery/already_requested")
+                    return
+                stats.inc_value("discovery/refetched_for_depth")
+                dont_filter = True
         record = self.state.lookup(profile.site, url, profile.article_id(url))
         if record is not None and not self.state.should_refetch(record):
             # Delivered by an earlier run: not fetched again (nor its related links).
@@ -383,7 +395,15 @@ class SiteSpider(scrapy.Spider):
             meta={"related_depth": depth, "discovered_url": url, "article_key": key,
                   "known_revision": record.revision if record else None},
             headers={"Referer": referer},
+            dont_filter=dont_filter,
         )
+
+    def _shared_depths(self) -> Any:
+        if not redis_url(self.settings):
+            return None
+        from crawler.distributed import Workers
+
+        return Workers.of(self.crawler).depths
 
     # --- article pages ----------------------------------------------------------------------
 
