@@ -115,10 +115,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
     seen = m["store"].get("articles", 0) - m["articles_written"]
     unchanged = m["counters"].get("discovery/topic_not_modified", 0)
     print(f"\nDemo crawl of the offline {args.spider} copy (run {m['run_id']}):")
-    files = ", ".join(f["file"] for f in m["files"]) or "no file"
+    files = ", ".join(f["file"] for f in m["files"])
     shown = out.relative_to(ROOT) if out.is_relative_to(ROOT) else out
+    where = f"-> {shown}/{files}" if files else "(no feed file: nothing new)"
     print(f"  articles written : {m['articles_written']} new articles, {seen} already seen"
-          f" ({unchanged} topic pages unchanged since the last run) -> {shown}/{files}")
+          f" ({unchanged} topic pages unchanged since the last run) {where}")
     print(f"  dropped          : {dropped}")
     print(f"  not articles     : {m['not_articles']}, failed fetches: {m['fetch_failed']}")
     statuses = ", ".join(f"{code}: {n}" for code, n in m["http_status"].items())
