@@ -6,6 +6,7 @@ crawler today are reproducible by a later run or by an offline re-index.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from collections.abc import Iterable, Sequence
@@ -151,6 +152,9 @@ def _netloc(userinfo: str, host: str, port: int | None) -> str:
     return f"{userinfo}@{shown}" if userinfo else shown
 
 
+# Cached: a site's pages link the same menus, sidebars and related stories over and over, and
+# w3lib's canonicalisation is the slowest step of link handling.
+@functools.lru_cache(maxsize=200_000)
 def canonical_url(url: str, base: str | None = None) -> str:
     """Return the dedup form of an http(s) URL.
 

@@ -11,6 +11,7 @@ import html as html_lib
 import json
 import logging
 import re
+import weakref
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -119,19 +120,42 @@ def jsonld_names(value: Any) -> list[str]:
     return []
 
 
+# Meta tags of a parsed page, read once: each lookup by XPath would walk the whole document
+# (real pages hold thousands of elements). Keyed weakly by the document's root element.
+_META_INDEX: weakref.WeakKeyDictionary[Any, dict[tuple[str, str], list[str]]] = (
+    weakref.WeakKeyDictionary())
+
+
+def _meta_index(sel: Selector) -> dict[tuple[str, str], list[str]]:
+    root = sel.root.getroottree().getroot() if hasattr(sel.root, "getroottree") else sel.root
+    index = _META_INDEX.get(root)
+    if index is None:
+        index = {}
+        for meta in root.iter("meta"):
+            content = (meta.get("content") or "").strip()
+            if not content:
+                continue
+            for attr in ("property", "name", "itemprop"):
+                key = meta.get(attr)
+                if key:
+                    index.setdefault((attr, key), []).append(content)
+        _META_INDEX[root] = index
+    return index
+
+
 def meta_content(sel: Selector, *keys: str) -> str | None:
     """The first non-empty <meta property|name|itemprop=KEY content> among keys."""
+    index = _meta_index(sel)
     for key in keys:
         for attr in ("property", "name", "itemprop"):
-            value = sel.xpath(f'//meta[@{attr}="{key}"]/@content').get()
-            if value and value.strip():
-                return value.strip()
+            values = index.get((attr, key))
+            if values:
+                return values[0]
     return None
 
 
 def meta_contents(sel: Selector, key: str) -> list[str]:
-    return [v.strip() for v in sel.xpath(f'//meta[@property="{key}"]/@content').getall()
-            if v.strip()]
+    return list(_meta_index(sel).get(("property", key), []))
 
 
 def canonical_link(sel: Selector) -> str | None:
