@@ -150,9 +150,10 @@ FEED_EXPORTERS = {
     "jsonlines": "crawler.feeds.DeliveryJsonLinesExporter",
     "jsonl": "crawler.feeds.DeliveryJsonLinesExporter",
 }
-# Roll over to a new file every N articles (0: one file per run); files are then named
-# <spider>-<run id>-<NNNN>.jsonl.
-FEED_ROLLOVER_ITEMS = 0
+# Roll over to a new file every N articles, named <spider>-<run id>-<NNNN>.jsonl (0: one file
+# per run, <spider>-<run id>.jsonl). Complete files appear while a long run goes on, and the
+# in-run memory of undelivered articles stays bounded by N.
+FEED_ROLLOVER_ITEMS = 1000
 # Gzip the feed files (*.jsonl.gz).
 FEED_GZIP = False
 FEED_STORAGES = {

@@ -105,8 +105,11 @@ class StateManager:
         self.counts: Counter[str] = Counter()
         self.files: list[dict[str, Any]] = []
         self._validators: dict[str, tuple[str | None, str | None]] = {}
+        # Near-duplicate index of this run's articles not yet delivered (delivered ones are in
+        # the store): signatures by URL, URLs by LSH band. Emptied as feed files complete, so
+        # memory stays flat however long the run.
         self._signatures: dict[str, tuple[int, ...]] = {}
-        self._run_bands: dict[str, set[str]] = {}
+        self._band_urls: dict[str, set[str]] = {}
         self._closing: dict[int, list[Delivery]] = {}
         # Claims of this crawl: (kind, key) -> (site, url) of the first article to have it.
         # In Redis mode, shared by all workers (crawler.distributed.RedisClaims).
@@ -209,7 +212,7 @@ class StateManager:
         """The URL of an earlier article (this run or stored) this body nearly duplicates."""
         sig = self.hasher.signature(shingles(body))
         bands = lsh_bands(sig)
-        candidates = {u for u, b in self._run_bands.items() if b.intersection(bands)}
+        candidates = {u for band in bands for u in self._band_urls.get(band, ())}
         candidates |= self.store.near_candidates(bands)
         candidates.discard(url)
         best, best_score = None, 0.0
@@ -227,7 +230,8 @@ class StateManager:
             if score > best_score:
                 best, best_score = cand, score
         self._signatures[url] = sig
-        self._run_bands[url] = set(bands)
+        for band in bands:
+            self._band_urls.setdefault(band, set()).add(url)
         return best if best is not None and best_score >= self.near_threshold else None
 
     # --- exactly-once delivery -----------------------------------------------------------------
@@ -254,8 +258,26 @@ class StateManager:
         deliveries = self._closing.pop(key, [])
         self._record(deliveries)
         self.store.mark_delivered(f"{run_id}/{path.name}")
+        self._forget_delivered(deliveries)
         self.files.append({"file": path.name, "items": len(deliveries),
                            "sha256": sha256_of(path), "bytes": path.stat().st_size})
+
+    def _forget_delivered(self, deliveries: list[Delivery]) -> None:
+        """Delivered articles are in the store now (which answers for them from here on):
+        drop them from the in-run near-duplicate index and the in-run claims."""
+        for d in deliveries:
+            for key in (f"url\t{d.url}", f"article_id\t{d.site}:{d.article_id}",
+                        f"fingerprint\t{d.fingerprint}"):
+                self._claims.pop(key, None)
+            sig = self._signatures.pop(d.url, None)
+            if sig is None:
+                continue
+            for band in lsh_bands(sig):
+                urls = self._band_urls.get(band)
+                if urls is not None:
+                    urls.discard(d.url)
+                    if not urls:
+                        del self._band_urls[band]
 
     def _record(self, deliveries: list[Delivery]) -> None:
         with self.store.batch():

@@ -71,7 +71,7 @@ def state_report(crawler: Crawler) -> dict[str, Any]:
             "state_uri_kind": state.uri.split(":", 1)[0], "store": store}
 
 
-def ledger_report(ledger: dict[str, tuple[str, str]]) -> dict[str, Any]:
+def ledger_report(ledger: dict[str, tuple[str, str]], emitted: int = 0) -> dict[str, Any]:
     """Every discovered article URL accounted for: counts by outcome, and each URL that was
     not emitted with its outcome and reason. "pending" means the run ended before it settled.
 
@@ -79,13 +79,13 @@ def ledger_report(ledger: dict[str, tuple[str, str]]) -> dict[str, Any]:
     >>> r["counts"], r["not_emitted"]
     ({'emitted': 1, 'failed': 1}, [{'url': 'b', 'outcome': 'failed', 'reason': 'HTTP 404'}])
     """
-    counts: dict[str, int] = {}
+    counts: dict[str, int] = {"emitted": emitted} if emitted else {}
     rows = []
     for url, (outcome, reason) in sorted(ledger.items()):
         counts[outcome] = counts.get(outcome, 0) + 1
         if outcome != "emitted":
             rows.append({"url": url, "outcome": outcome, "reason": reason})
-    return {"discovered": len(ledger), "counts": dict(sorted(counts.items())),
+    return {"discovered": len(ledger) + emitted, "counts": dict(sorted(counts.items())),
             "not_emitted": rows}
 
 
@@ -127,7 +127,8 @@ class RunSummary:
             **summary,
             "health": stats.get("health/failures", []),
             **state_report(self.crawler),
-            "urls": ledger_report(getattr(spider, "ledger", {})),
+            "urls": ledger_report(getattr(spider, "ledger", {}),
+                                  getattr(spider, "ledger_emitted", 0)),
         }
         logger.info(
             "run %s: %d articles written, dropped %s, %d pages fetched, %.1f s",

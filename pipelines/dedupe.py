@@ -15,6 +15,7 @@ from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem, NotConfigured
 
 from crawler.state import StateManager
+from crawler.urls import site_of
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -92,6 +93,9 @@ class DedupePipeline:
             self.stats.inc_value("dedupe/updated")
         elif copy_of is None:
             owner = self.state.store.fingerprint_owner(adapter.get("fingerprint") or "")
+            if owner and owner != url and site_of(owner) == site:
+                # The same body under another URL of the same site, delivered before.
+                raise self._drop("fingerprint", f"duplicate article (fingerprint): {url}")
             copy_of = owner if owner and owner != url else None
         # Always index the body, so later copies of this article find it.
         near = self.state.near_duplicate_of(url, adapter.get("body") or "")

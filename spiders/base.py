@@ -34,6 +34,7 @@ from crawler.urls import canonical_url, is_http_url
 
 logger = logging.getLogger(__name__)
 
+RELATED_MEMORY = 20_000
 KNOWN_ARGS = ("start", "max_pages", "since", "until", "related_depth", "run_id")
 
 
@@ -80,6 +81,7 @@ class SiteSpider(scrapy.Spider):
         # Every article URL requested, with its outcome: emitted, dropped (why), not_article,
         # failed (why)... so that nothing discovered is silently lost (see the manifest).
         self.ledger: dict[str, tuple[str, str]] = {}
+        self.ledger_emitted = 0
         self._item_origin: dict[int, str] = {}
 
     @classmethod
@@ -111,7 +113,14 @@ class SiteSpider(scrapy.Spider):
 
     def _settle(self, item: Any, outcome: str, reason: str) -> None:
         origin = self._item_origin.pop(id(item), None)
-        if origin:
+        if not origin:
+            return
+        if outcome == "emitted":
+            # Emitted articles are in the feed: only their number is kept, so the ledger
+            # holds what was not emitted and stays small however long the run.
+            self.ledger.pop(origin, None)
+            self.ledger_emitted += 1
+        else:
             self.ledger[origin] = (outcome, reason)
 
     def _on_scraped(self, item: Any, response: Any, spider: Any) -> None:
@@ -439,6 +448,10 @@ class SiteSpider(scrapy.Spider):
             yield item
         key = response.meta.get("article_key", response.url)
         self._related_of[key] = ([rel["url"] for rel in raw["related"]], response.url)
+        if len(self._related_of) > RELATED_MEMORY:
+            # Kept only in case an article is found again closer to a list page; the oldest
+            # go first, so memory stays bounded on long runs.
+            self._related_of.pop(next(iter(self._related_of)))
         yield from self._expand_related(key)
 
     def _expand_related(self, key: str) -> Iterator[scrapy.Request]:

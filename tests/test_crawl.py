@@ -59,7 +59,7 @@ def test_every_item_is_valid_against_the_schema(crawl: CrawlResult) -> None:
 def test_feed_is_utf8_jsonl_without_escapes_named_by_run(crawl: CrawlResult) -> None:
     assert len(crawl.feed_files) == 1
     feed = crawl.feed_files[0]
-    assert feed.name == f"baohatinh-{crawl.manifest['run_id']}.jsonl"
+    assert feed.name == f"baohatinh-{crawl.manifest['run_id']}-0001.jsonl"
     text = feed.read_text("utf-8")
     assert "\\u" not in text
     assert "Hà Tĩnh" in text
