@@ -224,11 +224,11 @@ def walk_body(body: Selector, url: str, rules: BodyRules) -> BodyParts:
     """Split a content element into text blocks and captioned images, in document order."""
     # Sets of lxml elements (not ids): holding the element proxies keeps them alive, and lxml
     # hands back the same proxy while one is alive, so membership tests are exact.
-    skip = {n.root for q in rules.skip_css for n in body.css(q)}
+    # One union query each (separate queries would each walk the body again).
+    skip = {n.root for n in body.css(", ".join(rules.skip_css))} if rules.skip_css else set()
     boxes: dict[Any, Selector] = {}
-    for q in rules.image_box_css:
-        for n in body.css(q):
-            boxes.setdefault(n.root, n)
+    for n in body.css(", ".join(rules.image_box_css)) if rules.image_box_css else ():
+        boxes.setdefault(n.root, n)
     parts = BodyParts()
     _walk(body.root, url, rules, skip, boxes, parts)
     return parts

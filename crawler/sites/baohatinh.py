@@ -107,7 +107,7 @@ def extract(html: str | bytes, url: str) -> dict[str, Any]:
             ld.get("dateModified") if isinstance(ld.get("dateModified"), str) else None,
         ),
         "section": section,
-        "topics": all_texts(scope, TOPIC_CSS) or all_texts(sel, TOPIC_CSS),
+        "topics": all_texts(scope, TOPIC_CSS),
         "tags": all_texts(scope, TAG_CSS) or meta_contents(sel, "article:tag"),
         "images": parts.images,
         "related": related_links(sel, url),  # "Tin cùng chuyên mục" sits after div.article
