@@ -197,15 +197,19 @@ def link_density(container: Selector) -> float:
     return len(linked) / len(text) if text else 1.0
 
 
-def looks_like_list(container: Selector, paragraphs: list[str], *, declared: bool) -> bool:
+def looks_like_list(container: Selector, paragraphs: list[str], *, declared: bool,
+                    news_article: bool = False) -> bool:
     """Teaser lists: mostly link text, many linked headings, or too little prose for an
     article. A page that declares itself an article (og:type, JSON-LD, published time) gets
-    the benefit of the doubt on length; an undeclared one must show real prose."""
+    the benefit of the doubt on length, a JSON-LD NewsArticle (short news items, briefs)
+    most of all; an undeclared one must show real prose."""
     sentences = [p for p in paragraphs if len(p) >= 60]
-    min_paragraphs, min_chars = (
-        (_MIN_BODY_PARAGRAPHS, _MIN_BODY_CHARS) if declared
-        else (_MIN_BODY_PARAGRAPHS + 2, 2 * _MIN_BODY_CHARS)
-    )
+    if news_article:
+        min_paragraphs, min_chars = 1, 100
+    elif declared:
+        min_paragraphs, min_chars = _MIN_BODY_PARAGRAPHS, _MIN_BODY_CHARS
+    else:
+        min_paragraphs, min_chars = _MIN_BODY_PARAGRAPHS + 2, 2 * _MIN_BODY_CHARS
     if len(sentences) < min_paragraphs or sum(map(len, sentences)) < min_chars:
         return True
     if link_density(container) > 0.4:
@@ -404,7 +408,8 @@ def extract(html: str | bytes, url: str) -> dict[str, Any]:
     declared = declares_article(sel, ld)
     if not declared and not near_headline(sel, container):
         raise NotAnArticle("no article metadata and no headline next to the text block")
-    if looks_like_list(container, [normalize_text(p) for p in paragraphs], declared=declared):
+    if looks_like_list(container, [normalize_text(p) for p in paragraphs], declared=declared,
+                       news_article=bool(ld)):
         raise NotAnArticle("the main text block reads like a list of teasers, not an article")
     return {
         "url": same_site_url(sel, url),
