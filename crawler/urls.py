@@ -154,7 +154,7 @@ def _netloc(userinfo: str, host: str, port: int | None) -> str:
 
 # Cached: a site's pages link the same menus, sidebars and related stories over and over, and
 # w3lib's canonicalisation is the slowest step of link handling.
-@functools.lru_cache(maxsize=200_000)
+@functools.lru_cache(maxsize=20_000)
 def canonical_url(url: str, base: str | None = None) -> str:
     """Return the dedup form of an http(s) URL.
 

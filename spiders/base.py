@@ -34,7 +34,7 @@ from crawler.urls import canonical_url, is_http_url
 
 logger = logging.getLogger(__name__)
 
-RELATED_MEMORY = 20_000
+RELATED_MEMORY = 2_000
 KNOWN_ARGS = ("start", "max_pages", "since", "until", "related_depth", "run_id")
 
 
