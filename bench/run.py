@@ -112,19 +112,45 @@ def figures(crawl: dict[str, Any], extract: dict[str, Any], cfg: dict[str, Any]
             "command": extract_cmd,
         },
         "memory_50k_vs_5k": _memory_figure(mem, crawl_cmd),
-        "workers2_vs_1": {
-            "value": None,
-            "note": "not measured: Redis mode not built yet",
-            "command": None,
-        },
+        "workers2_vs_1": _saved_figure(
+            "workers.json", "workers2_vs_1", ">= 1.8", f"{PY} -m bench.workers_bench"),
         "store_sqlite_ops_per_s": store_figures(),
-        "store_redis_ops_per_s": {
-            "value": None,
-            "note": "not measured: Redis mode not built yet",
-            "command": None,
-        },
+        "store_redis_ops_per_s": _redis_store_figure(),
+        "soak": _saved_figure("soak.json", None, None, f"{PY} -m bench.soak_bench"),
     }
     return out
+
+
+def _saved_figure(name: str, key: str | None, target: str | None, command: str
+                  ) -> dict[str, Any]:
+    """A figure from a benchmark that writes its own result file (run separately: it needs
+    redis-server, or runs long); null with a note when the file is absent."""
+    path = RESULTS / name
+    if not path.is_file():
+        return {"value": None, "note": f"not measured: run `{command}`", "command": command}
+    data = json.loads(path.read_text("utf-8"))
+    value = data.get(key) if key else {k: v for k, v in data.items()
+                                        if not isinstance(v, (dict, list))}
+    if isinstance(value, dict) and "value" in value and key:
+        value = value["value"]
+    out = {"value": value, "source": f"bench/results/{name}", "command": command}
+    if target:
+        out["target"] = target
+    return out
+
+
+def _redis_store_figure() -> dict[str, Any]:
+    path = RESULTS / "store_redis.json"
+    command = f"{PY} -m bench.store_redis_bench"
+    if not path.is_file():
+        return {"value": None, "note": f"not measured: run `{command}`", "command": command}
+    data = json.loads(path.read_text("utf-8"))
+    return {"value": {k: data.get(k) for k in ("inserts_per_s", "lookup_url_per_s",
+                                               "lookup_id_per_s")},
+            "unit": "operations/s (insert in pipelined batches of 1,000; look-ups)",
+            "articles": data.get("articles"), "server_used_memory_mb":
+                data.get("server_used_memory_mb"),
+            "source": "bench/results/store_redis.json", "command": command}
 
 
 def _memory_figure(mem: dict[str, Any], command: str) -> dict[str, Any]:
@@ -161,6 +187,9 @@ def main() -> int:
     parser.add_argument("--reps", type=int)
     parser.add_argument("--memory-articles", type=int)
     parser.add_argument("--out", type=Path, default=LATEST)
+    parser.add_argument("--from-json", nargs=2, type=Path, metavar=("CRAWL", "EXTRACT"),
+                        help="assemble latest.json from saved crawl_bench/extract_bench "
+                             "--json results instead of running them again")
     args = parser.parse_args()
     cfg = dict(QUICK if args.quick else FULL)
     for key in ("articles", "reps", "memory_articles"):
@@ -168,15 +197,22 @@ def main() -> int:
             cfg[key] = getattr(args, key)
     started = datetime.now(UTC)
     t0 = time.perf_counter()
-    print(f"== extraction ({cfg['extract_pages']} pages x {cfg['passes']} passes)", flush=True)
-    extract = extract_bench.run(cfg["extract_pages"], cfg["passes"])
-    print(f"\n== crawl ({cfg['articles']:,} articles x {cfg['reps']} reps; memory at "
-          f"{cfg['memory_articles']:,})", flush=True)
-    crawl = crawl_bench.run(cfg["articles"], cfg["reps"], cfg["memory_articles"])
+    if args.from_json:
+        crawl = json.loads(args.from_json[0].read_text("utf-8"))
+        extract = json.loads(args.from_json[1].read_text("utf-8"))
+        cfg.update(articles=crawl["articles"], reps=crawl["reps"],
+                   memory_articles=(crawl.get("memory") or {}).get("articles", 0))
+    else:
+        print(f"== extraction ({cfg['extract_pages']} pages x {cfg['passes']} passes)",
+              flush=True)
+        extract = extract_bench.run(cfg["extract_pages"], cfg["passes"])
+        print(f"\n== crawl ({cfg['articles']:,} articles x {cfg['reps']} reps; memory at "
+              f"{cfg['memory_articles']:,})", flush=True)
+        crawl = crawl_bench.run(cfg["articles"], cfg["reps"], cfg["memory_articles"])
     result: dict[str, Any] = {
         "commit": git_commit(),
         "machine": machine(),
-        "mode": "quick" if args.quick else "full",
+        "mode": "from saved results" if args.from_json else ("quick" if args.quick else "full"),
         "started_at": started.isoformat(timespec="seconds"),
         "command": f"{PY} -m bench.run" + (" --quick" if args.quick else ""),
         **figures(crawl, extract, cfg),
