@@ -106,23 +106,42 @@ class Crawl:
         return [w for w in workers if self.server.exists(self.alive_key(w))]
 
     def join(self, ttl: int) -> str:
-        """Register this worker and return the crawl id (a new one when nobody is alive)."""
+        """Register this worker and return the crawl id (a new one when nobody is alive).
+
+        Atomic against workers starting at the same moment: the heartbeat is written first,
+        and the crawl key is only created with SET NX or replaced with compare-and-set, so
+        two newcomers always end up in one crawl."""
         self.heartbeat(ttl)
         self.server.hset(self.workers_key, self.run_id, json.dumps(
             {"pid": os.getpid(), "host": socket.gethostname(), "started": time.time()}))
-        others = [w for w in self.live_workers() if w != self.run_id]
-        current = self.server.get(self.crawl_key)
-        if current and others:
-            return str(current)
-        # Nobody alive: a finished crawl or one whose workers all died. Start afresh.
+        for _ in range(10):
+            current = self.server.get(self.crawl_key)
+            others = [w for w in self.live_workers() if w != self.run_id]
+            if current and others:
+                return str(current)
+            if current is None:
+                if self.server.set(self.crawl_key, self.run_id, nx=True):
+                    self._purge_dead()
+                    return self.run_id
+                continue  # another worker created it just now: join it
+            # A crawl whose workers all died: take it over (if nobody else just did).
+            if self._replace(str(current)):
+                self._purge_dead()
+                self._forget(str(current))
+                return self.run_id
+        return str(self.server.get(self.crawl_key) or self.run_id)
+
+    def _replace(self, old: str) -> bool:
+        script = self.server.register_script(
+            "if redis.call('GET', KEYS[1]) == ARGV[1] then "
+            "redis.call('SET', KEYS[1], ARGV[2]) return 1 end return 0")
+        return bool(script(keys=[self.crawl_key], args=[old, self.run_id]))
+
+    def _purge_dead(self) -> None:
         for dead in self.server.hkeys(self.workers_key):
             if dead != self.run_id and not self.server.exists(self.alive_key(dead)):
                 self.server.hdel(self.workers_key, dead)
                 self.dead_found.append(dead)
-        if current:
-            self._forget(str(current))
-        self.server.set(self.crawl_key, self.run_id)
-        return self.run_id
 
     def heartbeat(self, ttl: int) -> None:
         self.server.set(self.alive_key(self.run_id), "1", ex=ttl)
