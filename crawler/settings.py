@@ -171,8 +171,14 @@ HEALTH_ENABLED = True
 HEALTH_MIN_SAMPLE = 10
 HEALTH_MAX_MISSING_SHARE = 0.5
 
+# --- Memory -------------------------------------------------------------------------------------
+# Every this many seconds, hand freed C-heap memory back to the OS (glibc malloc_trim), so a
+# long crawl's resident size does not creep up with its length. 0: off.
+MEMORY_TRIM_INTERVAL = 10.0
+
 # --- Run summary -----------------------------------------------------------------------------
 EXTENSIONS = {
+    "crawler.memtrim.MemoryTrim": 300,
     "crawler.health.LayoutHealth": 400,
     "crawler.summary.RunSummary": 500,
 }
