@@ -53,6 +53,7 @@ from crawler.store import (
     Validators,
     redact_uri,
 )
+from crawler.store._shared import band_text, chunks, pid_alive
 
 __all__ = ["SCHEMA_VERSION", "Recording", "RedisStore"]
 
@@ -336,9 +337,6 @@ class Recording(NamedTuple):
     modified_at: str | None = None
 
 
-def _band_text(band: bytes | str) -> str:
-    return band.hex() if isinstance(band, bytes) else band
-
 
 def _text(value: bytes | None) -> str | None:
     return None if value is None else value.decode()
@@ -354,19 +352,6 @@ def _split_member(member: bytes) -> tuple[str, str]:
     return rest[:n].decode(), rest[n:].decode()
 
 
-def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)  # signal 0: existence check only
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # exists, owned by another user
-    return True
 
 
 class RedisStore:
@@ -511,7 +496,7 @@ class RedisStore:
         wanted = list(dict.fromkeys(urls))
         found: set[str] = set()
         with self._guard():
-            for chunk in _chunks(wanted):
+            for chunk in chunks(wanted, _CHUNK):
                 ids = self._r.hmget(self._k("keys"), [f"u\t{u}" for u in chunk])
                 found.update(u for u, i in zip(chunk, ids, strict=True) if i is not None)
         return found
@@ -563,7 +548,7 @@ class RedisStore:
         """
         outcomes: list[Outcome] = []
         with self._guard():
-            for chunk in _chunks(list(recordings)):
+            for chunk in chunks(list(recordings), _CHUNK):
                 outcomes += self._record(chunk)
         return outcomes
 
@@ -576,7 +561,7 @@ class RedisStore:
 
     def add_near(self, url: str, bands: Iterable[bytes | str]) -> None:
         """Index ``url`` under its LSH band keys (``crawler.neardup.lsh_bands``)."""
-        keys = list(dict.fromkeys(_band_text(b) for b in bands))
+        keys = list(dict.fromkeys(band_text(b) for b in bands))
         if not keys:
             return
         score = self._score(self._moment())
@@ -585,10 +570,10 @@ class RedisStore:
 
     def near_candidates(self, bands: Iterable[bytes | str]) -> set[str]:
         """URLs sharing at least one band key: candidates to compare, not verdicts."""
-        keys = [self._k("n:" + k) for k in dict.fromkeys(_band_text(b) for b in bands)]
+        keys = [self._k("n:" + k) for k in dict.fromkeys(band_text(b) for b in bands)]
         found: set[str] = set()
         with self._guard():
-            for chunk in _chunks(keys):
+            for chunk in chunks(keys, _CHUNK):
                 found.update(u.decode() for u in self._r.sunion(list(chunk)))
         return found
 
@@ -600,7 +585,7 @@ class RedisStore:
         wanted = list(dict.fromkeys(urls))
         found: dict[str, bytes] = {}
         with self._guard():
-            for chunk in _chunks(wanted):
+            for chunk in chunks(wanted, _CHUNK):
                 sigs = self._r.hmget(self._k("sig"), list(chunk))
                 found.update(
                     {u: bytes(s) for u, s in zip(chunk, sigs, strict=True) if s is not None}
@@ -701,7 +686,7 @@ class RedisStore:
             return True
         # Another host's pid means nothing here: only the ttl can free that lock.
         pid = int(held["pid"])
-        return held["host"] == self._host and pid != os.getpid() and not _pid_alive(pid)
+        return held["host"] == self._host and pid != os.getpid() and not pid_alive(pid)
 
     def release_lock(self, name: str, owner: str) -> bool:
         with self._guard():

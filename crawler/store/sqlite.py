@@ -14,7 +14,7 @@ import contextlib
 import os
 import socket
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -29,6 +29,7 @@ from crawler.store import (
     TopicState,
     Validators,
 )
+from crawler.store._shared import band_text, chunks, pid_alive
 
 __all__ = ["SCHEMA_VERSION", "SqliteStore"]
 
@@ -125,23 +126,7 @@ def _id_key(site: str, article_id: str) -> str:
     return f"i\t{site}\t{article_id}"
 
 
-def _band_text(band: bytes | str) -> str:
-    return band.hex() if isinstance(band, bytes) else band
 
-
-def _chunks(items: Sequence[str], size: int = _IN_CHUNK) -> Iterator[Sequence[str]]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)  # signal 0: existence check only
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # exists, owned by another user
-    return True
 
 
 class SqliteStore:
@@ -272,7 +257,7 @@ class SqliteStore:
         """The subset of ``urls`` already recorded (one query per 500 URLs)."""
         wanted = list(dict.fromkeys(urls))
         found: set[str] = set()
-        for chunk in _chunks([_url_key(u) for u in wanted]):
+        for chunk in chunks([_url_key(u) for u in wanted], _IN_CHUNK):
             marks = ",".join("?" * len(chunk))
             rows = self._conn.execute(f"SELECT key FROM article_keys WHERE key IN ({marks})", chunk)
             found.update(key[2:] for (key,) in rows)
@@ -366,7 +351,7 @@ class SqliteStore:
     def add_near(self, url: str, bands: Iterable[bytes | str]) -> None:
         """Index ``url`` under its LSH band keys (``crawler.neardup.lsh_bands``)."""
         stamp = self._stamp()
-        rows = [(_band_text(b), url, stamp) for b in bands]
+        rows = [(band_text(b), url, stamp) for b in bands]
         with self._write():
             self._conn.executemany(
                 "INSERT INTO near (band, url, last_seen) VALUES (?, ?, ?) "
@@ -381,7 +366,7 @@ class SqliteStore:
 
     def signatures(self, urls: Iterable[str]) -> dict[str, bytes]:
         found: dict[str, bytes] = {}
-        for chunk in _chunks(list(dict.fromkeys(urls))):
+        for chunk in chunks(list(dict.fromkeys(urls)), _IN_CHUNK):
             marks = ",".join("?" * len(chunk))
             rows = self._conn.execute(
                 f"SELECT url, signature FROM signatures WHERE url IN ({marks})", chunk)
@@ -390,9 +375,9 @@ class SqliteStore:
 
     def near_candidates(self, bands: Iterable[bytes | str]) -> set[str]:
         """URLs sharing at least one band key: candidates to compare, not verdicts."""
-        keys = list(dict.fromkeys(_band_text(b) for b in bands))
+        keys = list(dict.fromkeys(band_text(b) for b in bands))
         found: set[str] = set()
-        for chunk in _chunks(keys):
+        for chunk in chunks(keys, _IN_CHUNK):
             marks = ",".join("?" * len(chunk))
             rows = self._conn.execute(f"SELECT url FROM near WHERE band IN ({marks})", chunk)
             found.update(url for (url,) in rows)
@@ -493,7 +478,7 @@ class SqliteStore:
         if expires <= now.timestamp():
             return True
         # Another host's pid means nothing here: only the ttl can free that lock.
-        return host == self._host and pid != os.getpid() and not _pid_alive(pid)
+        return host == self._host and pid != os.getpid() and not pid_alive(pid)
 
     def release_lock(self, name: str, owner: str) -> bool:
         with self._write():
