@@ -11,7 +11,6 @@ import html as html_lib
 import json
 import logging
 import re
-import weakref
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -43,11 +42,28 @@ _RIGHT_ALIGNED = re.compile(r"text-align\s*:\s*right", re.I)
 _JSONLD_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
+# One parser for every page: UTF-8 bytes in (no re-encoding inside parsel), comments dropped
+# (they are never text and only lengthen every walk), huge trees allowed (some pages inline
+# megabytes of scripts). etree's parser, not lxml.html's: the latter looks up a Python element
+# class for every element lxml hands out, a cost paid on every query, for methods no extractor
+# uses.
+_PARSER = etree.HTMLParser(encoding="utf-8", remove_comments=True, huge_tree=True)
+
+
 def selector_for(html: str | bytes, url: str) -> Selector:
     """A parsel Selector over the page; bytes are decoded from their declared charset."""
     if isinstance(html, bytes):
         html = decode_html(html)
-    return Selector(text=html, base_url=url)
+    # lxml wants bytes with a known encoding; str is encoded once here.
+    data = html.encode("utf-8", "surrogatepass")
+    try:
+        root = etree.fromstring(data, parser=_PARSER, base_url=url)
+    except (etree.ParserError, etree.XMLSyntaxError, ValueError):
+        root = None
+    if root is None:
+        # An empty or whitespace-only document: parsel builds an empty <html> for it.
+        return Selector(text=html or "<html/>", base_url=url)
+    return Selector(root=root, type="html", base_url=url)
 
 
 def decode_html(data: bytes) -> str:
@@ -58,12 +74,94 @@ def decode_html(data: bytes) -> str:
     return text
 
 
+# --- one walk over the document ------------------------------------------------------------
+# A real page holds over a thousand elements (menus, sidebars, inline SVG, scripts), and each
+# XPath or CSS query over the whole document walks them all again: this used to be most of
+# extraction's time. The index below is built by one C-level walk restricted to the tags that
+# matter (lxml creates no Python object for the others) and is shared by every helper.
+
+# Tags whose classes are indexed: the containers extractors anchor on. Inline elements (a,
+# span, img...) are left out on purpose: they are most of a page's elements.
+INDEXED_TAGS = ("div", "section", "article", "main", "aside", "nav", "header", "footer",
+                "ul", "ol", "figure", "table", "h1", "time")
+
+
+@dataclass
+class DocIndex:
+    metas: dict[tuple[str, str], list[str]] = field(default_factory=dict)
+    ld_texts: list[str] = field(default_factory=list)
+    canonical: str | None = None
+    by_class: dict[str, list[Any]] = field(default_factory=dict)
+    position: dict[Any, int] = field(default_factory=dict)
+
+
+# The last few documents' indexes, keyed by the root's id with the root held (so the id cannot
+# be reused while its entry lives). Not a weak mapping: plain lxml elements take no weak
+# references. Extraction finishes a page before the next, so a handful is plenty.
+_DOC_INDEX: dict[int, tuple[Any, DocIndex]] = {}
+_DOC_INDEX_SIZE = 4
+
+
+def _document_root(sel: Selector) -> Any:
+    root = sel.root
+    return root.getroottree().getroot() if hasattr(root, "getroottree") else root
+
+
+def doc_index(sel: Selector) -> DocIndex:
+    """The page's metas, JSON-LD blocks, canonical link and class index (built once)."""
+    root = _document_root(sel)
+    cached = _DOC_INDEX.get(id(root))
+    if cached is not None and cached[0] is root:
+        return cached[1]
+    index = DocIndex()
+    if not hasattr(root, "iter"):
+        return index
+    for i, el in enumerate(root.iter("meta", "link", "script", *INDEXED_TAGS)):
+        tag = el.tag
+        if tag == "meta":
+            content = (el.get("content") or "").strip()
+            if content:
+                for attr in ("property", "name", "itemprop"):
+                    key = el.get(attr)
+                    if key:
+                        index.metas.setdefault((attr, key), []).append(content)
+        elif tag == "link":
+            if index.canonical is None and el.get("rel") == "canonical":
+                href = (el.get("href") or "").strip()
+                index.canonical = href or None
+        elif tag == "script":
+            if el.get("type") == "application/ld+json" and el.text:
+                index.ld_texts.append(el.text)
+        else:
+            classes = el.get("class")
+            if classes:
+                index.position[el] = i
+                for name in classes.split():
+                    index.by_class.setdefault(name, []).append(el)
+    while len(_DOC_INDEX) >= _DOC_INDEX_SIZE:
+        _DOC_INDEX.pop(next(iter(_DOC_INDEX)))
+    _DOC_INDEX[id(root)] = (root, index)
+    return index
+
+
+def with_class(sel: Selector, *names: str, tag: str | None = None) -> list[Selector]:
+    """Indexed elements (see INDEXED_TAGS) carrying any of the classes, in document order."""
+    index = doc_index(sel)
+    found: dict[Any, None] = {}
+    for name in names:
+        for el in index.by_class.get(name, ()):
+            if tag is None or el.tag == tag:
+                found[el] = None
+    els = sorted(found, key=index.position.__getitem__) if len(names) > 1 else list(found)
+    return [Selector(root=el, type="html") for el in els]
+
+
 # --- metadata ------------------------------------------------------------------------------
 
 def jsonld_objects(sel: Selector) -> list[dict[str, Any]]:
     """Every JSON-LD object of the page, @graph flattened; broken blocks are skipped."""
     out: list[dict[str, Any]] = []
-    for raw in sel.xpath('//script[@type="application/ld+json"]/text()').getall():
+    for raw in doc_index(sel).ld_texts:
         data = _loads_lenient(raw)
         for obj in _flatten_jsonld(data):
             out.append(obj)
@@ -120,27 +218,8 @@ def jsonld_names(value: Any) -> list[str]:
     return []
 
 
-# Meta tags of a parsed page, read once: each lookup by XPath would walk the whole document
-# (real pages hold thousands of elements). Keyed weakly by the document's root element.
-_META_INDEX: weakref.WeakKeyDictionary[Any, dict[tuple[str, str], list[str]]] = (
-    weakref.WeakKeyDictionary())
-
-
 def _meta_index(sel: Selector) -> dict[tuple[str, str], list[str]]:
-    root = sel.root.getroottree().getroot() if hasattr(sel.root, "getroottree") else sel.root
-    index = _META_INDEX.get(root)
-    if index is None:
-        index = {}
-        for meta in root.iter("meta"):
-            content = (meta.get("content") or "").strip()
-            if not content:
-                continue
-            for attr in ("property", "name", "itemprop"):
-                key = meta.get(attr)
-                if key:
-                    index.setdefault((attr, key), []).append(content)
-        _META_INDEX[root] = index
-    return index
+    return doc_index(sel).metas
 
 
 def meta_content(sel: Selector, *keys: str) -> str | None:
@@ -159,8 +238,7 @@ def meta_contents(sel: Selector, key: str) -> list[str]:
 
 
 def canonical_link(sel: Selector) -> str | None:
-    href = sel.xpath('//link[@rel="canonical"]/@href').get()
-    return href.strip() if href and href.strip() else None
+    return doc_index(sel).canonical
 
 
 def first_date(*candidates: str | None) -> str | None:

@@ -30,6 +30,7 @@ from crawler.extract.base import (
     same_site_url,
     selector_for,
     walk_body,
+    with_class,
 )
 from crawler.sites import SiteProfile
 from crawler.text import split_authors
@@ -47,7 +48,6 @@ BODY_CSS = (
 TITLE_CSS = ("h1.article__title", "h1.cms-title", ".article h1")
 SAPO_CSS = ("div.article__sapo", ".cms-desc", "h2.article__sapo")
 TIME_CSS = ".article__meta time::attr(datetime)"
-SECTION_CSS = (".breadcrumb a",)
 TAG_CSS = (".article__tag .box-content a", ".article__tag a.item")
 TOPIC_CSS = (".article__topic .box-content a", ".box-topic .box-content a")
 RELATED_BOX_CSS = (
@@ -55,7 +55,9 @@ RELATED_BOX_CSS = (
     ".box-related",
     ".box-same-zone",
 )
-RELATED_ITEM_LINK_CSS = tuple(f"{box} article.story .story__heading a" for box in RELATED_BOX_CSS)
+RELATED_BOX_CLASSES = tuple(q.lstrip(".") for q in RELATED_BOX_CSS)
+RELATED_ITEM_CSS = "article.story .story__heading a"
+RELATED_ITEM_LINK_CSS = tuple(f"{box} {RELATED_ITEM_CSS}" for box in RELATED_BOX_CSS)
 BODY_RULES = BodyRules(
     skip_css=(
         ".sda_middle", ".rennab", "[id^=sdaWeb]", ".adsbygoogle", ".banner", ".ads",
@@ -70,7 +72,7 @@ BODY_RULES = BodyRules(
 def extract(html: str | bytes, url: str) -> dict[str, Any]:
     """Extract one article page of this CMS family into a raw article dict."""
     sel = selector_for(html, url)
-    body = next((nodes[0] for q in BODY_CSS if (nodes := sel.css(q))), None)
+    body = find_body(sel)
     # Most fields live in the article's container: searching it instead of the whole page
     # (thousands of elements of menus, sidebars and scripts) is most of extraction's speed.
     scope = article_scope(body) if body is not None else sel
@@ -89,7 +91,8 @@ def extract(html: str | bytes, url: str) -> dict[str, Any]:
     if not authors:
         authors = [a for n in jsonld_names(ld.get("author")) for a in split_authors(n)]
 
-    section = (all_texts(sel, SECTION_CSS) or [None])[-1] or meta_content(sel, "article:section")
+    crumbs = [t for box in with_class(sel, "breadcrumb") for t in all_texts(box, ("a",))]
+    section = (crumbs or [None])[-1] or meta_content(sel, "article:section")
     return {
         "url": same_site_url(sel, url),
         "title": title,
@@ -114,6 +117,18 @@ def extract(html: str | bytes, url: str) -> dict[str, Any]:
     }
 
 
+def find_body(sel: Selector) -> Selector | None:
+    """The body element: BODY_CSS in order, found through the document index (one walk)."""
+    for box in with_class(sel, "article__body", tag="div"):
+        if box.root.get("itemprop") == "articleBody":
+            return box
+    for boxes in (with_class(sel, "article__body", tag="div"), with_class(sel, "cms-body")):
+        if boxes:
+            return boxes[0]
+    nodes = sel.css(BODY_CSS[-1])  # no known class: the slow, page-wide query
+    return nodes[0] if nodes else None
+
+
 def article_scope(body: Selector) -> Selector:
     """The article's container (div.article) holding the body, else the whole page."""
     for ancestor in body.root.iterancestors():
@@ -126,16 +141,17 @@ def related_links(sel: Any, url: str) -> list[dict[str, str]]:
     """Related items as {url, title}: the title is the item's heading, never the image alt."""
     out: list[dict[str, str]] = []
     seen: set[str] = set()
-    # One union query (items come in page order): separate queries would each walk the page.
-    for a in sel.css(", ".join(RELATED_ITEM_LINK_CSS)):
-        href = a.attrib.get("href")
-        title = " ".join(a.root.itertext()).strip() or a.attrib.get("title", "")
-        if not href or not title.strip():
-            continue
-        link = canonical_url(href, url)
-        if link not in seen:
-            seen.add(link)
-            out.append({"url": link, "title": title})
+    # The boxes come from the document index in page order; only their items are searched.
+    for box in with_class(sel, *RELATED_BOX_CLASSES):
+        for a in box.css(RELATED_ITEM_CSS):
+            href = a.attrib.get("href")
+            title = " ".join(a.root.itertext()).strip() or a.attrib.get("title", "")
+            if not href or not title.strip():
+                continue
+            link = canonical_url(href, url)
+            if link not in seen:
+                seen.add(link)
+                out.append({"url": link, "title": title})
     return out
 
 
