@@ -6,7 +6,6 @@ unset) so that fingerprints and parsed dates are reproducible across runs.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import html
 import re
@@ -63,7 +62,6 @@ def _fix_chars(s: str) -> str:
 
 # C0/C1 controls other than whitespace: they come from broken encodings, never content.
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
-_SPACE_RE = re.compile(r"\s+")
 
 
 def _unescape_entities(s: str) -> str:
@@ -90,12 +88,20 @@ def normalize_text(s: str) -> str:
     'Hoà Bình'
     """
     # Fix characters both before decoding (a zero-width char inside "&#\u200b8;" would
-    # hide an entity) and after (entities can decode to NBSP or zero-width chars).
-    s = _unescape_entities(_fix_chars(s))
-    s = _CONTROL_RE.sub(" ", _fix_chars(s))
+    # hide an entity) and after (entities can decode to NBSP or zero-width chars). Each step
+    # is skipped when there is nothing for it to do: most text is clean, and this runs on
+    # every paragraph of every article, several times.
+    s = _fix_chars(s)
+    if "&" in s:
+        s = _fix_chars(_unescape_entities(s))
+    if _CONTROL_RE.search(s):
+        s = _CONTROL_RE.sub(" ", s)
     # NFC after removing zero-width chars so a mark split from its base recombines.
-    s = unicodedata.normalize("NFC", s)
-    return _SPACE_RE.sub(" ", s).strip()
+    if not s.isascii() and not unicodedata.is_normalized("NFC", s):
+        s = unicodedata.normalize("NFC", s)
+    # str.split() splits on exactly the characters the regex \s matches (Unicode
+    # whitespace) and drops the ends: the same result as a \s+ substitution and a strip.
+    return " ".join(s.split())
 
 
 def normalize_paragraphs(paras: Iterable[str]) -> list[str]:
@@ -129,7 +135,7 @@ _VOWEL_MODS: frozenset[str] = frozenset({"\u0302", "\u0306", "\u031b"})  # â/ê
 _SYLLABLE_RE = re.compile(
     r"(ngh|ng|nh|ch|gh|gi|kh|ph|th|tr|qu|[bcdđghklmnpqrstvx])?([aeiouy]{1,3})(ch|ng|nh|[cmnpt])?"
 )
-_WORD_RE = re.compile(r"[^\W\d_]+")
+_WORD_SPLIT_RE = re.compile(r"([^\W\d_]+)")
 
 
 def _tone_index(nucleus: list[tuple[str, str]], has_final: bool) -> int:
@@ -144,10 +150,7 @@ def _tone_index(nucleus: list[tuple[str, str]], has_final: bool) -> int:
     return 1  # three vowels, open: ngoài, xoáy, khuỷu
 
 
-@functools.lru_cache(maxsize=65536)
 def _retone_syllable(word: str) -> str:
-    # Cached: Vietnamese has some 7,000 syllables in use, and a body repeats them constantly
-    # (this was the hottest function of extraction).
     letters: list[tuple[str, str]] = []  # (base letter, vowel modifiers)
     tones: list[str] = []
     for ch in unicodedata.normalize("NFD", word):
@@ -186,7 +189,28 @@ def canonical_tone_form(s: str) -> str:
     'thủy, khỏe; hoàng quý giờ thuyền'
     """
     lowered = unicodedata.normalize("NFC", s).lower()
-    return _WORD_RE.sub(lambda m: _retone_syllable(m.group(0)), lowered)
+    # Split keeps the words at odd positions; mapping them through the cache's __getitem__
+    # stays in C for every word seen before, which is nearly all of them.
+    parts = _WORD_SPLIT_RE.split(lowered)
+    parts[1::2] = map(_RETONED.__getitem__, parts[1::2])
+    return "".join(parts)
+
+
+class _RetoneCache(dict[str, str]):
+    """Word -> its canonical tone form, computed on first sight. Vietnamese has some 7,000
+    syllables in use and a body repeats them constantly; names and foreign words are what
+    make the cache grow, so it starts over past a bound."""
+
+    LIMIT = 65536
+
+    def __missing__(self, word: str) -> str:
+        if len(self) >= self.LIMIT:
+            self.clear()
+        value = self[word] = _retone_syllable(word)
+        return value
+
+
+_RETONED = _RetoneCache()
 
 
 # ---------------------------------------------------------------------------
@@ -209,7 +233,7 @@ def fingerprint_text(s: str) -> str:
     'hòa bình khỏe đẹp'
     """
     keyed = canonical_tone_form(normalize_text(s))
-    return _SPACE_RE.sub(" ", keyed.translate(_PUNCT_TO_SPACE)).strip()
+    return " ".join(keyed.translate(_PUNCT_TO_SPACE).split())
 
 
 class _PunctuationToSpace(dict[int, "str | int"]):

@@ -7,6 +7,7 @@ Extraction is pure: (html, url) in, a raw article dict out. Text is kept as the 
 
 from __future__ import annotations
 
+import functools
 import html as html_lib
 import json
 import logging
@@ -298,21 +299,110 @@ class BodyRules:
     caption_css: tuple[str, ...] = ("figcaption", ".caption", "td.caption", ".image-caption")
 
 
+# Simple selectors (a tag, classes, an id, attribute tests; no combinators) are what body
+# rules are made of. Testing them on each element the walker visits anyway is far cheaper
+# than a CSS query per rule over the body; rules of any other shape fall back to CSS.
+_SIMPLE_PART = re.compile(
+    r"""\.(?P<cls>[\w-]+)|\#(?P<id>[\w-]+)"""
+    r"""|\[(?P<attr>[\w-]+)(?:(?P<op>[\^*$]?=)["']?(?P<val>[^"'\]]*)["']?)?\]"""
+)
+_SIMPLE_TAG = re.compile(r"[a-zA-Z][\w-]*")
+
+Test = tuple[str | None, frozenset[str], tuple[tuple[str, str, str], ...]]
+
+
+def _simple_test(css: str) -> Test | None:
+    """(tag, classes, attribute tests) of one compound simple selector, else None."""
+    css = css.strip()
+    m = _SIMPLE_TAG.match(css)
+    tag = m.group(0).lower() if m else None
+    pos = m.end() if m else 0
+    classes: set[str] = set()
+    attrs: list[tuple[str, str, str]] = []
+    while pos < len(css):
+        part = _SIMPLE_PART.match(css, pos)
+        if part is None:
+            return None
+        if part.group("cls"):
+            classes.add(part.group("cls"))
+        elif part.group("id"):
+            attrs.append(("id", "=", part.group("id")))
+        else:
+            attrs.append((part.group("attr"), part.group("op") or "", part.group("val") or ""))
+        pos = part.end()
+    return (tag, frozenset(classes), tuple(attrs)) if (tag or classes or attrs) else None
+
+
+@functools.lru_cache(maxsize=256)
+def simple_tests(css: tuple[str, ...]) -> tuple[Test, ...] | None:
+    """Every selector of ``css`` as a simple test, or None if one is not simple."""
+    tests = tuple(_simple_test(q) for q in css)
+    return None if any(t is None for t in tests) else tests  # type: ignore[return-value]
+
+
+def _attr_ok(el: Any, name: str, op: str, val: str) -> bool:
+    have = el.get(name)
+    if have is None:
+        return False
+    if op == "=":
+        return have == val
+    if op == "^=":
+        return bool(val) and have.startswith(val)
+    if op == "*=":
+        return bool(val) and val in have
+    if op == "$=":
+        return bool(val) and have.endswith(val)
+    return True
+
+
+def matches_any(el: Any, tests: tuple[Test, ...]) -> bool:
+    """Does the element match one of the simple tests?"""
+    tag = el.tag.lower() if isinstance(el.tag, str) else None
+    if tag is None:
+        return False
+    names: set[str] | None = None
+    for t_tag, t_classes, t_attrs in tests:
+        if t_tag is not None and t_tag != tag:
+            continue
+        if t_classes:
+            if names is None:
+                names = set((el.get("class") or "").split())
+            if not t_classes <= names:
+                continue
+        if all(_attr_ok(el, *a) for a in t_attrs):
+            return True
+    return False
+
+
+class _Matcher:
+    """Membership test "does a rule match this element", by simple tests or a CSS set."""
+
+    def __init__(self, body: Selector, css: tuple[str, ...]):
+        self.tests = simple_tests(css) if css else ()
+        self.found: dict[Any, Selector] = {}
+        if self.tests is None:
+            for n in body.css(", ".join(css)):
+                self.found.setdefault(n.root, n)
+
+    def __contains__(self, el: Any) -> bool:
+        if self.tests is None:
+            return el in self.found
+        return bool(self.tests) and matches_any(el, self.tests)
+
+    def selector(self, el: Any) -> Selector:
+        return self.found.get(el) or Selector(root=el, type="html")
+
+
 def walk_body(body: Selector, url: str, rules: BodyRules) -> BodyParts:
     """Split a content element into text blocks and captioned images, in document order."""
-    # Sets of lxml elements (not ids): holding the element proxies keeps them alive, and lxml
-    # hands back the same proxy while one is alive, so membership tests are exact.
-    # One union query each (separate queries would each walk the body again).
-    skip = {n.root for n in body.css(", ".join(rules.skip_css))} if rules.skip_css else set()
-    boxes: dict[Any, Selector] = {}
-    for n in body.css(", ".join(rules.image_box_css)) if rules.image_box_css else ():
-        boxes.setdefault(n.root, n)
+    skip = _Matcher(body, rules.skip_css)
+    boxes = _Matcher(body, rules.image_box_css)
     parts = BodyParts()
     _walk(body.root, url, rules, skip, boxes, parts)
     return parts
 
 
-def _walk(el: Any, url: str, rules: BodyRules, skip: set[Any], boxes: dict[Any, Selector],
+def _walk(el: Any, url: str, rules: BodyRules, skip: _Matcher, boxes: _Matcher,
           parts: BodyParts) -> None:
     right = _is_right_aligned(el)
     buf: list[str] = [el.text or ""]
@@ -334,7 +424,7 @@ def _walk(el: Any, url: str, rules: BodyRules, skip: set[Any], boxes: dict[Any, 
             continue
         if child in boxes:
             flush()
-            parts.images.extend(_image_box(boxes[child], url, rules))
+            parts.images.extend(_image_box(boxes.selector(child), url, rules))
             buf.append(tail)
             continue
         if tag == "img":
@@ -361,7 +451,7 @@ def _walk(el: Any, url: str, rules: BodyRules, skip: set[Any], boxes: dict[Any, 
     flush()
 
 
-def _inline_text(el: Any, skip: set[Any]) -> str:
+def _inline_text(el: Any, skip: _Matcher) -> str:
     out: list[str] = [el.text or ""]
     for child in el:
         if isinstance(child.tag, str) and child.tag.lower() == "br":
@@ -389,6 +479,13 @@ def _image(el: Any, url: str) -> str | None:
 def _image_box(box: Selector, url: str, rules: BodyRules) -> list[dict[str, str | None]]:
     caption = None
     for q in rules.caption_css:
+        tests = simple_tests((q,))
+        if tests is not None:
+            el = next((e for e in box.root.iter() if matches_any(e, tests)), None)
+            if el is not None:
+                caption = " ".join(el.itertext()).strip() or None
+                break
+            continue
         node = box.css(q)
         if node:
             caption = " ".join(node[0].xpath(".//text()").getall()).strip() or None

@@ -1,0 +1,86 @@
+"""Bench-only extension: log the crawler's memory and its biggest holders every few seconds.
+
+Enable with ``-s EXTENSIONS={"bench.memprobe.MemProbe": 0} -s MEMPROBE_FILE=path``; each line
+is JSON: RSS, scheduler queue length, dupefilter size, live objects by type (top 15).
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import time
+from collections import Counter
+from typing import Any
+
+from scrapy import signals
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+class MemProbe:
+    def __init__(self, crawler: Any, path: str, interval: float):
+        self.crawler = crawler
+        self.path = path
+        self.interval = interval
+        self.task: Any = None
+        self.snapshot: Any = None
+        self.traced = crawler.settings.getbool("MEMPROBE_TRACEMALLOC")
+        if self.traced:
+            import tracemalloc
+
+            tracemalloc.start(8)
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> MemProbe:
+        ext = cls(crawler, crawler.settings.get("MEMPROBE_FILE", "memprobe.jsonl"),
+                  crawler.settings.getfloat("MEMPROBE_INTERVAL", 15))
+        crawler.signals.connect(ext.opened, signal=signals.spider_opened)
+        crawler.signals.connect(ext.closed, signal=signals.spider_closed)
+        return ext
+
+    def opened(self, spider: Any) -> None:
+        from twisted.internet import task
+
+        self.task = task.LoopingCall(self.sample)
+        self.task.start(self.interval, now=False)
+
+    def closed(self, spider: Any) -> None:
+        if self.task and self.task.running:
+            self.task.stop()
+        self.sample()
+
+    def sample(self) -> None:
+        engine = self.crawler.engine
+        sched = getattr(engine, "_slot", None) or getattr(engine, "slot", None)
+        scheduler = getattr(sched, "scheduler", None)
+        df = getattr(scheduler, "df", None)
+        counts = Counter(type(o).__name__ for o in gc.get_objects())
+        row = {
+            "t": round(time.time(), 1),
+            "rss_mb": round(_rss_mb(), 1),
+            "queue": len(scheduler) if scheduler is not None else None,
+            "dupefilter": len(getattr(df, "fingerprints", ()) or ()),
+            "items": self.crawler.stats.get_value("item_scraped_count"),
+            "pages": self.crawler.stats.get_value("response_received_count"),
+            "objects": sum(counts.values()),
+            "top": counts.most_common(15),
+        }
+        if self.traced:
+            import tracemalloc
+
+            snap = tracemalloc.take_snapshot()
+            row["traced_mb"] = round(tracemalloc.get_traced_memory()[0] / 2**20, 1)
+            if self.snapshot is not None:
+                row["growth"] = [
+                    (str(d.traceback[0]), round(d.size_diff / 2**20, 2), d.count_diff)
+                    for d in snap.compare_to(self.snapshot, "lineno")[:8]
+                ]
+            self.snapshot = snap
+        with open(self.path, "a") as fh:
+            fh.write(json.dumps(row) + "\n")
