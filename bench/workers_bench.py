@@ -203,7 +203,7 @@ def crawl(n_workers: int, site: MultiSite, server: SiteServer, work: Path) -> di
     active = after["last_response_at"] - t0
     wall = t_exit - t0
     cpu = [u.ru_utime + u.ru_stime for _, u, _ in reaped]
-    refetched = sum(m["counters"].get("discovery/refetched_for_depth", 0) for m in manifests)
+    parked = sum(m["counters"].get("discovery/related_from_parked", 0) for m in manifests)
     result = {
         "workers": n_workers,
         "pages": pages,
@@ -213,7 +213,11 @@ def crawl(n_workers: int, site: MultiSite, server: SiteServer, work: Path) -> di
         "exactly_once": True,  # checked above: the run fails otherwise
         "articles_per_worker": [m["articles_written"] for m in manifests],
         "fetch_failed": sum(m["fetch_failed"] for m in manifests),
-        "refetched_for_depth": refetched,
+        # Article pages fetched by the workers beyond the site's own pages (robots.txt and
+        # list pages excluded): 0 when no page is fetched twice.
+        "article_fetches_over_site": sum(m["counters"].get("discovery/article_requests", 0)
+                                         for m in manifests) - len(expected),
+        "related_followed_from_parked": parked,
         "active_s": round(active, 2),
         "wall_to_last_exit_s": round(wall, 2),
         "idle_tail_s": round(wall - active, 2),

@@ -8,7 +8,7 @@ article pages → their related ("Đọc thêm") links, up to a depth limit, on 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Generator, Iterable, Iterator
 from datetime import datetime
 from typing import Any, ClassVar
 
@@ -368,27 +368,27 @@ class SiteSpider(scrapy.Spider):
             return
         # The same article under two URLs (legacy .htm, mobile host) is fetched once.
         key = f"{profile.site}:{profile.article_id(url) or url}"
+        shared = self._shared_depths()
         if key in self._best_depth:
             stats.inc_value("discovery/already_requested")
             if depth < self._best_depth[key]:
                 # Found again closer to a list page: its related links get the shallower depth,
                 # even if it was already parsed when the depth limit stopped them.
                 self._best_depth[key] = depth
-                yield from self._expand_related(key)
+                if shared is not None:
+                    yield from self._follow_parked(shared, key, depth)
+                else:
+                    yield from self._expand_related(key)
             return
         self._best_depth[key] = depth
-        dont_filter = False
-        shared = self._shared_depths()
         if shared is not None:
-            prev = shared.lower(key, depth)
+            prev = yield from self._follow_parked(shared, key, depth)
             if prev is not None:
-                # Another worker asked for it. If the depth limit cut its related links off
-                # there but not here, fetch it again (once) to follow them.
-                if not (depth < self.related_depth <= prev):
-                    stats.inc_value("discovery/already_requested")
-                    return
-                stats.inc_value("discovery/refetched_for_depth")
-                dont_filter = True
+                # Another worker asked for it: fetched once per crawl. If the depth limit had
+                # stopped its related links there, they were parked in Redis and have just
+                # been followed from here.
+                stats.inc_value("discovery/already_requested")
+                return
         record = self.state.lookup(profile.site, url, profile.article_id(url))
         if record is not None and not self.state.should_refetch(record):
             # Delivered by an earlier run: not fetched again (nor its related links).
@@ -404,8 +404,19 @@ class SiteSpider(scrapy.Spider):
             meta={"related_depth": depth, "discovered_url": url, "article_key": key,
                   "known_revision": record.revision if record else None},
             headers={"Referer": referer},
-            dont_filter=dont_filter,
         )
+
+    def _follow_parked(self, shared: Any, key: str,
+                       depth: int) -> Generator[scrapy.Request, None, int | None]:
+        """Record the depth in Redis; follow the links another worker parked for this
+        article if the depth now allows it. Returns the depth recorded before (None: new)."""
+        prev, parked = shared.lower(key, depth, self.related_depth)
+        if parked is not None:
+            links, referer = parked
+            self.crawler.stats.inc_value("discovery/related_from_parked")
+            for url in links:
+                yield from self._article_request(url, depth=depth + 1, referer=referer)
+        return prev
 
     def _shared_depths(self) -> Any:
         if not redis_url(self.settings):
@@ -447,7 +458,20 @@ class SiteSpider(scrapy.Spider):
             self._item_origin[id(item)] = response.meta.get("discovered_url", response.url)
             yield item
         key = response.meta.get("article_key", response.url)
-        self._related_of[key] = ([rel["url"] for rel in raw["related"]], response.url)
+        links = [rel["url"] for rel in raw["related"]]
+        shared = self._shared_depths()
+        if shared is not None:
+            if self.related_depth <= 0:
+                return  # related links are never followed: nothing to park
+            # Workers share depths: the links are followed here at the shallowest depth any
+            # worker found the article at, or parked for the worker that finds it closer.
+            best = shared.parsed(key, links, response.url,
+                                 response.meta.get("related_depth", 0), self.related_depth)
+            if best is not None:
+                for url in links:
+                    yield from self._article_request(url, depth=best + 1, referer=response.url)
+            return
+        self._related_of[key] = (links, response.url)
         if len(self._related_of) > RELATED_MEMORY:
             # Kept only in case an article is found again closer to a list page; the oldest
             # go first, so memory stays bounded on long runs.

@@ -161,3 +161,35 @@ def test_redis_lost_mid_crawl_is_one_clear_error_and_a_rerun_completes(
     counts = delivered(out)
     assert set(counts) == EXPECTED, sorted(EXPECTED - set(counts))
     assert max(counts.values()) == 1
+
+
+def test_related_links_parked_by_one_worker_are_followed_by_another(redis: RedisServer) -> None:
+    """An article parsed at the depth limit parks its related links; the worker that later
+    finds it closer to a list page follows them, in either order, and nobody refetches it."""
+    from redis import Redis
+
+    from crawler.distributed import SharedDepths
+
+    server = Redis.from_url(redis.url)
+    depths = SharedDepths(server, "baohatinh", "crawl-1")
+    links = ["https://baohatinh.vn/a-post1.html", "https://baohatinh.vn/b-post2.html"]
+    limit = 2
+
+    # Parsed first (worker A, at the limit), found closer afterwards (worker B).
+    assert depths.lower("k1", 2, limit) == (None, None)
+    assert depths.parsed("k1", links, "https://baohatinh.vn/k1", 2, limit) is None
+    prev, parked = depths.lower("k1", 0, limit)
+    assert prev == 2 and parked == (links, "https://baohatinh.vn/k1")
+    assert depths.lower("k1", 0, limit) == (0, None)  # taken once: nobody follows them twice
+
+    # Found closer first, parsed afterwards: the parser follows them at the better depth.
+    assert depths.lower("k2", 2, limit) == (None, None)
+    assert depths.lower("k2", 1, limit) == (2, None)
+    assert depths.parsed("k2", links, "https://baohatinh.vn/k2", 2, limit) == 1
+    assert not server.hexists(depths.parked_key, "k2")
+
+    # Found again but still at the limit: the links stay parked.
+    assert depths.lower("k3", 3, limit) == (None, None)
+    assert depths.parsed("k3", links, "https://baohatinh.vn/k3", 3, limit) is None
+    assert depths.lower("k3", 2, limit) == (3, None)
+    assert server.hexists(depths.parked_key, "k3")
