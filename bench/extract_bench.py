@@ -1,5 +1,6 @@
 """Extraction benchmark: CPU per article page for our extraction + cleaning, trafilatura and a
-bare lxml parse, on generated pages of real size and on the fixture copy's article pages.
+bare lxml parse, on generated pages of real size, on the fixture copy's article pages and (when
+SHARED_DIR is present) on the real article pages of ten other Vietnamese sites.
 
 - ours: ``crawler.extract.extract_article(html, url, crawled_at=...)`` (profile extractor +
   cleaning: exactly what a crawl computes per page before the pipelines' dedupe);
@@ -24,6 +25,7 @@ import argparse
 import cProfile
 import io
 import json
+import os
 import pstats
 import resource
 import time
@@ -35,7 +37,7 @@ from typing import Any
 import lxml.html
 import trafilatura
 
-from bench.common import RESULTS, median, table
+from bench.common import RESULTS, ROOT, median, table
 from bench.sitegen import FIXTURE_SITE, Site
 from crawler.extract import extract_article
 
@@ -74,6 +76,21 @@ def fixture_pages() -> list[Page]:
     pages = []
     for path in sorted(FIXTURE_SITE.glob("*-post*.html")):
         pages.append((path.read_text("utf-8"), f"https://baohatinh.vn/{path.name}"))
+    return pages
+
+
+def real_pages() -> list[Page]:
+    """The real article pages of other Vietnamese sites in SHARED_DIR/html (read in place,
+    never copied); empty when that folder is absent (a user's clone has none)."""
+    from crawler.extract.base import page_url, selector_for
+
+    folder = Path(os.environ.get("SHARED_DIR", ROOT.parent / "shared")) / "html"
+    pages = []
+    for path in sorted(folder.glob("*article*.html")):
+        html = path.read_text("utf-8", errors="replace")
+        url = page_url(selector_for(html, "https://example.invalid/"))
+        if url:
+            pages.append((html, url))
     return pages
 
 
@@ -152,6 +169,11 @@ def run(n_pages: int = 200, passes: int = 5, write_profile: bool = True) -> dict
         "fixtures": bench_set("fixtures", fixture_pages(), passes),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     }
+    real = real_pages()
+    if real:
+        result["real"] = bench_set("real", real, passes)
+    else:
+        print("SHARED_DIR/html not found: the real-page set is skipped")
     text = profile(generated[: min(len(generated), 100)])
     if write_profile:
         RESULTS.mkdir(parents=True, exist_ok=True)
@@ -165,7 +187,9 @@ def run(n_pages: int = 200, passes: int = 5, write_profile: bool = True) -> dict
 
 def print_report(r: dict[str, Any]) -> None:
     rows = []
-    for key in ("generated", "fixtures"):
+    for key in ("generated", "fixtures", "real"):
+        if key not in r:
+            continue
         s = r[key]
         ms = s["ms_per_page"]
         mem = s["tracemalloc_peak_kb_per_page"]

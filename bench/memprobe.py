@@ -69,6 +69,11 @@ class MemProbe:
             "items": self.crawler.stats.get_value("item_scraped_count"),
             "pages": self.crawler.stats.get_value("response_received_count"),
             "objects": sum(counts.values()),
+            "responses": counts.get("HtmlResponse", 0) + counts.get("TextResponse", 0),
+            "requests": counts.get("Request", 0),
+            "downloading": len(getattr(engine.downloader, "active", ()) or ()),
+            "scraping": len(getattr(getattr(engine.scraper, "slot", None), "active", ()) or ()),
+            "scrape_bytes": getattr(getattr(engine.scraper, "slot", None), "active_size", None),
             "top": counts.most_common(15),
         }
         if self.traced:

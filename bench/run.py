@@ -102,6 +102,10 @@ def figures(crawl: dict[str, Any], extract: dict[str, Any], cfg: dict[str, Any]
             "trafilatura_ms_per_page": gen["ms_per_page"]["trafilatura"],
             "ours_ms_per_page": gen["ms_per_page"]["ours"],
             "fixtures_value": fix["ours_vs_trafilatura"],
+            # Real pages of ten other sites (SHARED_DIR/html), when that folder was present.
+            "real_pages_value": (extract.get("real") or {}).get("ours_vs_trafilatura"),
+            "real_pages_ms_per_page": ((extract.get("real") or {}).get("ms_per_page") or {})
+            .get("ours"),
             "command": extract_cmd,
         },
         "lxml_parse_ms_per_page": {
