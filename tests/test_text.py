@@ -463,3 +463,42 @@ def test_utc_now_iso(now: datetime, expected: str) -> None:
 
 def test_utc_now_iso_default_is_current_utc_shape() -> None:
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", utc_now_iso())
+
+
+def test_fast_paths_match_the_plain_definitions() -> None:
+    """normalize_text and canonical_tone_form skip work when there is none to do; on random
+    mixes of every character they treat specially, they must give what the plain step-by-step
+    definitions give."""
+    import html
+    import random
+    import re
+    import unicodedata
+
+    from crawler.text import _CHAR_FIXES, _retone_syllable, canonical_tone_form, normalize_text
+
+    entity = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+
+    def plain_normalize(s: str) -> str:
+        s = s.translate(_CHAR_FIXES)
+        for _ in range(2):
+            if not entity.search(s):
+                break
+            s = entity.sub(lambda m: html.unescape(m.group(0)), s)
+        s = re.sub(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]", " ", s.translate(_CHAR_FIXES))
+        s = unicodedata.normalize("NFC", s)
+        return re.sub(r"\s+", " ", s).strip()
+
+    def plain_tone(s: str) -> str:
+        lowered = unicodedata.normalize("NFC", s).lower()
+        return re.sub(r"[^\W\d_]+", lambda m: _retone_syllable(m.group(0)), lowered)
+
+    alphabet = [*"aeiouy hoaøHÒA,.;:-–()\"'0123456789", "Hoà", "khoẻ", "Thuỷ", "giờ",
+                "quý", "Đ", "Ð", "ð", "&amp;", "&nbsp;", "&#8203;", "&amp;quot;", "R&D", "&#x110;",
+                "\u00a0", "\u202f", "\u2007", "\u200b", "\u200d", "\ufeff", "\u00ad", "\u2060",
+                "\t", "\n", "\r", "\x0b", "\x0c", "\x1c", "\x1f", "\x85", "\u2028", "\u3000",
+                "\x00", "\x7f", "\x9f", "a\u0300", "o\u0309", "\u0301", "ư\u031b", "ß", "Σ"]
+    rng = random.Random(20261125)
+    for _ in range(3000):
+        s = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 24)))
+        assert normalize_text(s) == plain_normalize(s), repr(s)
+        assert canonical_tone_form(s) == plain_tone(s), repr(s)
