@@ -23,6 +23,21 @@ def _rss_mb() -> float:
     return 0.0
 
 
+def _sizes(crawler: Any) -> dict[str, int]:
+    """Lengths of the crawl's in-memory indexes (spider, state manager)."""
+    out: dict[str, int] = {}
+    spider = getattr(crawler, "spider", None)
+    state = crawler.__dict__.get("_vnnews_state")
+    for owner, names in ((spider, ("ledger", "_best_depth", "_related_of", "_item_origin")),
+                         (state, ("_signatures", "_band_urls", "_closing", "_claims",
+                                  "_validators", "files"))):
+        for name in names:
+            value = getattr(owner, name, None)
+            if value is not None:
+                out[name] = len(value)
+    return out
+
+
 class MemProbe:
     def __init__(self, crawler: Any, path: str, interval: float):
         self.crawler = crawler
@@ -31,10 +46,13 @@ class MemProbe:
         self.task: Any = None
         self.snapshot: Any = None
         self.traced = crawler.settings.getbool("MEMPROBE_TRACEMALLOC")
+        # Item counts at which to snapshot; the second and later are compared to the previous.
+        self.marks = [int(x) for x in crawler.settings.getlist("MEMPROBE_SNAP_ITEMS",
+                                                                ["2000", "6000"])]
         if self.traced:
             import tracemalloc
 
-            tracemalloc.start(8)
+            tracemalloc.start(5)
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> MemProbe:
@@ -69,6 +87,7 @@ class MemProbe:
             "items": self.crawler.stats.get_value("item_scraped_count"),
             "pages": self.crawler.stats.get_value("response_received_count"),
             "objects": sum(counts.values()),
+            "sizes": _sizes(self.crawler),
             "responses": counts.get("HtmlResponse", 0) + counts.get("TextResponse", 0),
             "requests": counts.get("Request", 0),
             "downloading": len(getattr(engine.downloader, "active", ()) or ()),
@@ -79,13 +98,18 @@ class MemProbe:
         if self.traced:
             import tracemalloc
 
-            snap = tracemalloc.take_snapshot()
             row["traced_mb"] = round(tracemalloc.get_traced_memory()[0] / 2**20, 1)
-            if self.snapshot is not None:
-                row["growth"] = [
-                    (str(d.traceback[0]), round(d.size_diff / 2**20, 2), d.count_diff)
-                    for d in snap.compare_to(self.snapshot, "lineno")[:8]
-                ]
-            self.snapshot = snap
+            items = row["items"] or 0
+            if self.marks and items >= self.marks[0]:
+                self.marks.pop(0)
+                snap = tracemalloc.take_snapshot()
+                if self.snapshot is not None:
+                    row["growth"] = [
+                        ("; ".join(f"{f.filename.rsplit('/', 2)[-1]}:{f.lineno}"
+                                   for f in d.traceback), round(d.size_diff / 2**20, 2),
+                         d.count_diff)
+                        for d in snap.compare_to(self.snapshot, "traceback")[:25]
+                    ]
+                self.snapshot = snap
         with open(self.path, "a") as fh:
             fh.write(json.dumps(row) + "\n")

@@ -22,6 +22,7 @@ from twisted.python.failure import Failure
 
 from crawler.distributed import PREFIX, apply_redis_mode, redis_url
 from crawler.extract import NotAnArticle, extract_raw
+from crawler.extract.base import selector_for
 from crawler.extract.clean import raw_to_article
 from crawler.extract.encoding import decode_page
 from crawler.feeds import new_run_id
@@ -296,12 +297,12 @@ class SiteSpider(scrapy.Spider):
             self.state.remember_validators(
                 request_url, _header(response, b"ETag"), _header(response, b"Last-Modified"))
         profile = self.profile_for(response.url)
-        links = self._article_links(response, profile.list_link_css)
+        state: dict[str, Any] = dict(response.meta.get("list_state", {}))
+        links, next_href, too_old = self._read_list_page(response, profile, page, state)
         if page == 1 and not links:
             self.crawler.stats.inc_value("discovery/empty_first_page")
             logger.warning("topic page %s yields no article links: layout changed?", topic)
             self.crawler.signals.send_catch_log(topic_empty, url=topic, site=profile.site)
-        too_old = self._all_older_than_since(response)
         requested = stats.get_value("discovery/article_requests", 0)
         seen = stats.get_value("discovery/already_seen", 0)
         for url in links:
@@ -312,13 +313,6 @@ class SiteSpider(scrapy.Spider):
         all_known = (stats.get_value("discovery/article_requests", 0) == requested
                      and stats.get_value("discovery/already_seen", 0) > seen)
         stop_known = all_known and not self.state.resuming and self.state.enabled
-        state: dict[str, Any] = dict(response.meta.get("list_state", {}))
-        next_href = next(
-            (h for q in profile.next_page_css if (h := response.css(q).get())), None
-        )
-        if not next_href and profile.next_page is not None:
-            # "Xem thêm" (load more) endpoints: the profile builds the next URL.
-            next_href = profile.next_page(response.selector, page + 1, state)
         if not next_href:
             return
         if too_old:
@@ -335,22 +329,42 @@ class SiteSpider(scrapy.Spider):
             yield scrapy.Request(next_url, callback=self.parse_list, errback=self.on_error,
                                  meta={"page": page + 1, "topic": topic, "list_state": state})
 
-    def _all_older_than_since(self, response: Response) -> bool:
+    def _read_list_page(self, response: Response, profile: SiteProfile, page: int,
+                        state: dict[str, Any]) -> tuple[list[str], str | None, bool]:
+        """Article links, next page and "all older than since" of a list page, read at once.
+
+        The page is parsed here, not through ``response.selector``: that one is cached on the
+        response, which lives as long as this callback's generator, so a few list pages in
+        flight would each hold a parsed 300 KB page (megabytes) while their requests are
+        scheduled. This tree is gone before the first request is yielded.
+        """
+        text, _ = decode_page(response.body, response.headers.get(b"Content-Type"))
+        sel = selector_for(text, response.url)
+        links = self._article_links(sel, response.url, profile.list_link_css)
+        next_href = next((h for q in profile.next_page_css if (h := sel.css(q).get())), None)
+        if not next_href and profile.next_page is not None:
+            # "Xem thêm" (load more) endpoints: the profile builds the next URL.
+            next_href = profile.next_page(sel, page + 1, state)
+        return links, next_href, self._all_older_than_since(sel)
+
+    def _all_older_than_since(self, sel: Selector) -> bool:
         if self.since is None:
             return False
-        stamps = [parse_vn_datetime(t) for t in response.css("time::attr(datetime)").getall()]
+        stamps = [parse_vn_datetime(t) for t in sel.css("time::attr(datetime)").getall()]
         dated = [t for t in stamps if t is not None]
         return bool(dated) and all(t < self.since for t in dated)
 
-    def _article_links(self, response: Response, css: Iterable[str]) -> list[str]:
+    def _article_links(self, sel: Selector, base: str, css: Iterable[str]) -> list[str]:
         out: list[str] = []
+        seen: set[str] = set()
         for q in css:
-            for href in response.css(q).getall():
-                url = canonical_url(href.strip(), response.url)
+            for href in sel.css(q).getall():
+                url = canonical_url(href.strip(), base)
                 if not is_http_url(url):
                     self.crawler.stats.inc_value("discovery/malformed_links")
                     continue
-                if url not in out:
+                if url not in seen:
+                    seen.add(url)
                     out.append(url)
         return out
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from crawler.extract.base import NotAnArticle
+from crawler.extract.base import NotAnArticle, release_indexes
 from crawler.extract.clean import clean_article, raw_to_article
 from crawler.items import Article
 from crawler.sites import SiteProfile, profile_for_url
@@ -20,7 +20,10 @@ def extract_raw(html: str | bytes, url: str, profile: SiteProfile | None = None)
     profile = profile or profile_for_url(url)
     if profile is None:
         raise NoProfile(f"no site profile for {url}")
-    raw = profile.extractor(html, url)
+    try:
+        raw = profile.extractor(html, url)
+    finally:
+        release_indexes()
     # The id comes from the canonical URL first: a legacy or tracking URL may carry none.
     raw["article_id"] = profile.article_id(raw["url"]) or profile.article_id(url)
     return raw

@@ -149,6 +149,12 @@ def doc_index(sel: Selector) -> DocIndex:
     return index
 
 
+def release_indexes() -> None:
+    """Forget the cached page indexes (and so let their documents be freed): called once a
+    page is extracted, so a crawl never holds a parsed page longer than it needs it."""
+    _DOC_INDEX.clear()
+
+
 def with_class(sel: Selector, *names: str, tag: str | None = None) -> list[Selector]:
     """Indexed elements (see INDEXED_TAGS) carrying any of the classes, in document order."""
     index = doc_index(sel)

@@ -31,6 +31,7 @@ from crawler.extract.base import (
     jsonld_person_names,
     meta_content,
     meta_contents,
+    release_indexes,
     same_site_url,
     selector_for,
     walk_body,
@@ -492,16 +493,18 @@ def extract_any(html: str | bytes, url: str) -> tuple[dict[str, Any], str]:
     profile = profile_for_url(url)
     if profile is not None:
         return extract_raw(html, url, profile), f"profile:{profile.slug}"
-    sel = selector_for(html, url)
-    family = detect_family(sel)
-    if family is not None:
-        try:
-            raw = family_extractors()[family](html, url)
-            raw["article_id"] = article_id(raw["url"])
-            return raw, f"family:{family}"
-        except NotAnArticle:
-            pass
-    raw = extract(html, url)
-    raw["article_id"] = article_id(raw["url"])
-    return raw, "generic"
+    try:
+        family = detect_family(selector_for(html, url))
+        if family is not None:
+            try:
+                raw = family_extractors()[family](html, url)
+                raw["article_id"] = article_id(raw["url"])
+                return raw, f"family:{family}"
+            except NotAnArticle:
+                pass
+        raw = extract(html, url)
+        raw["article_id"] = article_id(raw["url"])
+        return raw, "generic"
+    finally:
+        release_indexes()
 
