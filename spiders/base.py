@@ -20,6 +20,7 @@ from scrapy.settings import BaseSettings
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
+from crawler.compact import DepthMap
 from crawler.distributed import PREFIX, apply_redis_mode, redis_url
 from crawler.extract import NotAnArticle, extract_raw
 from crawler.extract.base import selector_for
@@ -75,8 +76,9 @@ class SiteSpider(scrapy.Spider):
         self._max_pages_arg = args_in.get("max_pages")
         self._related_depth_arg = args_in.get("related_depth")
         self.run_id: str = args_in.get("run_id") or new_run_id()
-        # Article key (site id, else URL) -> shallowest related-link depth it was found at.
-        self._best_depth: dict[str, int] = {}
+        # Article key (site id, else URL) -> shallowest related-link depth it was found at:
+        # one entry per article of the run, so kept compact (crawler.compact).
+        self._best_depth = DepthMap()
         # Related links of parsed articles not yet followed (depth limit): key -> (urls, page).
         self._related_of: dict[str, tuple[list[str], str]] = {}
         # Every article URL requested, with its outcome: emitted, dropped (why), not_article,
