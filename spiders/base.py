@@ -37,6 +37,11 @@ from crawler.urls import canonical_url, is_http_url
 logger = logging.getLogger(__name__)
 
 RELATED_MEMORY = 2_000
+# Article pages go before list pages (Scrapy serves higher priorities first): the next page of
+# a topic is opened only once the articles found so far are fetched. The frontier then holds
+# about one list page's worth of articles per topic, whatever the site's size, instead of
+# pagination running ahead and queueing (in memory, or in Redis) a growing share of the site.
+ARTICLE_PRIORITY = 10
 KNOWN_ARGS = ("start", "max_pages", "since", "until", "related_depth", "run_id")
 
 
@@ -417,6 +422,7 @@ class SiteSpider(scrapy.Spider):
             url,
             callback=self.parse_article,
             errback=self.on_error,
+            priority=ARTICLE_PRIORITY,
             meta={"related_depth": depth, "discovered_url": url, "article_key": key,
                   "known_revision": record.revision if record else None},
             headers={"Referer": referer},
