@@ -1,7 +1,12 @@
 """Bench-only extension: log the crawler's memory and its biggest holders every few seconds.
 
-Enable with ``-s EXTENSIONS={"bench.memprobe.MemProbe": 0} -s MEMPROBE_FILE=path``; each line
-is JSON: RSS, scheduler queue length, dupefilter size, live objects by type (top 15).
+Enable with ``-s EXTENSIONS={"bench.memprobe.MemProbe": 0} -s MEMPROBE_FILE=path``
+(``MEMPROBE_INTERVAL`` seconds between samples, default 15). Each line is JSON: RSS, scheduler
+queue length, dupefilter size, items and pages so far, live objects by type (top 15),
+responses and requests alive, and the lengths of the spider's and state manager's in-run
+indexes. ``-s MEMPROBE_TRACEMALLOC=1`` also traces Python allocations and, at the item counts
+of ``MEMPROBE_SNAP_ITEMS`` (default 2000,6000), writes the 25 biggest growths since the
+previous mark (slow: for diagnosis only).
 """
 
 from __future__ import annotations
@@ -83,7 +88,7 @@ class MemProbe:
             "t": round(time.time(), 1),
             "rss_mb": round(_rss_mb(), 1),
             "queue": len(scheduler) if scheduler is not None else None,
-            "dupefilter": len(getattr(df, "fingerprints", ()) or ()),
+            "dupefilter": len(df) if hasattr(df, "__len__") else None,
             "items": self.crawler.stats.get_value("item_scraped_count"),
             "pages": self.crawler.stats.get_value("response_received_count"),
             "objects": sum(counts.values()),

@@ -31,8 +31,9 @@ PY = ".venv/bin/python"
 LATEST = RESULTS / "latest.json"
 STORE_JSON = RESULTS / "store_sqlite.json"
 
-FULL = {"extract_pages": 200, "passes": 5, "articles": 2500, "reps": 3,
-        "memory_articles": 10_000}
+# The brief's sizes: 5,000 articles (3 repetitions) and a 50,000-article memory crawl.
+FULL = {"extract_pages": 200, "passes": 5, "articles": 5000, "reps": 3,
+        "memory_articles": 50_000}
 QUICK = {"extract_pages": 50, "passes": 3, "articles": 300, "reps": 2, "memory_articles": 1500}
 
 
