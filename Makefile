@@ -33,7 +33,7 @@ serve: $(STAMP)
 clean:
 	rm -rf output/demo .pytest_cache
 
-# Benchmarks (bench/README.md): writes bench/results/latest.json; ~25 minutes on 2 cores.
+# Benchmarks (bench/README.md): writes bench/results/latest.json; ~35 minutes on 2 cores.
 .PHONY: bench
 bench: $(STAMP)
 	$(PY) -m bench.run
