@@ -84,8 +84,9 @@ class SiteSpider(scrapy.Spider):
         # Article key (site id, else URL) -> shallowest related-link depth it was found at:
         # one entry per article of the run, so kept compact (crawler.compact).
         self._best_depth = DepthMap()
-        # Related links of parsed articles not yet followed (depth limit): key -> (urls, page).
-        self._related_of: dict[str, tuple[list[str], str]] = {}
+        # Related links of parsed articles: key -> (urls, page, depth they were followed at,
+        # None while the depth limit stops them), to follow them again at a shorter depth.
+        self._related_of: dict[str, tuple[list[str], str, int | None]] = {}
         # Every article URL requested, with its outcome: emitted, dropped (why), not_article,
         # failed (why)... so that nothing discovered is silently lost (see the manifest).
         self.ledger: dict[str, tuple[str, str]] = {}
@@ -493,7 +494,7 @@ class SiteSpider(scrapy.Spider):
                 for url in links:
                     yield from self._article_request(url, depth=best + 1, referer=response.url)
             return
-        self._related_of[key] = (links, response.url)
+        self._related_of[key] = (links, response.url, None)
         if len(self._related_of) > RELATED_MEMORY:
             # Kept only in case an article is found again closer to a list page; the oldest
             # go first, so memory stays bounded on long runs.
@@ -501,13 +502,18 @@ class SiteSpider(scrapy.Spider):
         yield from self._expand_related(key)
 
     def _expand_related(self, key: str) -> Iterator[scrapy.Request]:
-        """Follow a parsed article's related links if its best depth allows it (once)."""
-        if key not in self._related_of:
+        """Follow a parsed article's related links at its best depth, and again whenever that
+        depth improves: articles are fetched before list pages, so an article is often first
+        reached through a chain of related links and only later on a list page, and the
+        shorter depth must reach its related articles (and theirs) too."""
+        entry = self._related_of.get(key)
+        if entry is None:
             return
         depth = self._best_depth.get(key, 0)
-        if depth >= self.related_depth:
+        links, referer, followed_at = entry
+        if depth >= self.related_depth or (followed_at is not None and depth >= followed_at):
             return
-        links, referer = self._related_of.pop(key)
+        self._related_of[key] = (links, referer, depth)
         for url in links:
             yield from self._article_request(url, depth=depth + 1, referer=referer)
 
