@@ -11,23 +11,30 @@ cùng chuyên mục") built from the same ``article.story`` items.
 
 from __future__ import annotations
 
-from dataclasses import replace
+import re
+import unicodedata
+from dataclasses import dataclass, replace
 from typing import Any
+from urllib.parse import urljoin
 
 from parsel import Selector
 
 from crawler.extract.base import (
+    Block,
     BodyRules,
     NotAnArticle,
-    all_texts,
+    clean_label,
+    css_values,
     first_date,
     first_text,
     jsonld_article,
+    jsonld_breadcrumb,
     jsonld_names,
     jsonld_objects,
     meta_content,
     meta_contents,
     same_site_url,
+    select,
     selector_for,
     walk_body,
     with_class,
@@ -37,7 +44,14 @@ from crawler.text import split_authors
 from crawler.urls import canonical_url
 
 FAMILY = "cms-post"
-EXTRACTOR_VERSION = "cms-post/2025.09"
+EXTRACTOR_VERSION = "cms-post/2026.11"
+# Real pages the extractor was checked on (names in shared/html; ../shared/html/truth).
+VERIFIED_ON = (
+    "braycolony1y__nhandan_post976641.html",
+    "braycolony1y__tienphong_1874068.html",
+    "braycolony1y__vietnamplus_post1125344.html",
+    "twan507__tinnhanhchungkhoan_post397051.html",
+)
 
 BODY_CSS = (
     "div.article__body[itemprop=articleBody]",
@@ -48,25 +62,78 @@ BODY_CSS = (
 TITLE_CSS = ("h1.article__title", "h1.cms-title", ".article h1")
 SAPO_CSS = ("div.article__sapo", ".cms-desc", "h2.article__sapo")
 TIME_CSS = ".article__meta time::attr(datetime)"
-TAG_CSS = (".article__tag .box-content a", ".article__tag a.item")
-TOPIC_CSS = (".article__topic .box-content a", ".box-topic .box-content a")
-RELATED_BOX_CSS = (
-    ".article__related",
-    ".box-related",
-    ".box-same-zone",
+# Bylines, most specific first: the CMS's author link (tinnhanhchungkhoan, with a "Tác giả"
+# label and a source outlet beside it), the t1/t2 line (baolaocai), div.article__author in the
+# body (nhandan) or the footer (tienphong), the author in the meta row (tienphong).
+AUTHOR_CSS = (
+    "a.cms-author",
+    ".t1 .t2",
+    ".article__author .name",
+    ".article__author",
+    ".article__meta .author",
 )
-RELATED_BOX_CLASSES = tuple(q.lstrip(".") for q in RELATED_BOX_CSS)
+# Elements that hold a byline or a source credit: out of the body wherever they sit.
+BYLINE_CLASSES = ("t1", "article__author", "article__source", "cms-author", "author")
+TAG_CLASSES = ("article__tag", "article__tags", "box-tag", "tag-list")
+TOPIC_CLASSES = ("article__topic", "box-topic")
+BREADCRUMB_CSS = (
+    ".breadcrumb a.active",
+    ".breadcrumb h2 a",
+    ".breadcrumb .main a",
+    ".breadcrumb li a",
+)
+# What an item of a related box is: the CMS's story item, else its heading link.
 RELATED_ITEM_CSS = "article.story .story__heading a"
-RELATED_ITEM_LINK_CSS = tuple(f"{box} {RELATED_ITEM_CSS}" for box in RELATED_BOX_CSS)
+SKIP_MARK = "data-cms-post-out"
 BODY_RULES = BodyRules(
     skip_css=(
-        ".sda_middle", ".rennab", "[id^=sdaWeb]", ".adsbygoogle", ".banner", ".ads",
-        ".article__related", ".box-related", ".box-same-zone", ".article__tag",
-        ".article__topic", ".social", ".share", ".box-relate-inline",
+        f"[{SKIP_MARK}]", ".sda_middle", ".rennab", "[id^=sdaWeb]", ".ads_middle",
+        "[id^=adsWeb]", ".adsbygoogle", ".banner", ".ads", ".social", ".share",
+        ".article__tag", ".article__tags", ".article__topic", ".box-topic",
+        # A fact box (goals and line-ups, key figures) set beside the story, not its text.
+        ".notebox", ".cms-note",
+        # A caption written as a paragraph under the image (tinnhanhchungkhoan).
+        ".imgdesc", ".tts-player", ".hidden-player",
     ),
-    image_box_css=("table.picture", "figure", "table.image", "div.picture"),
-    caption_css=("td.caption", "figcaption", ".caption", ".image-caption"),
+    image_box_css=(
+        "table.picture", "figure", "table.image", "div.picture", "div[type=Photo]",
+        "div[type=photo]",
+    ),
+    caption_css=(
+        "td.caption", "figcaption", ".PhotoCMS_Caption", ".caption", ".image-caption",
+        "td.image_desc",
+    ),
 )
+
+# Headings of boxes that hold this article's related stories, and of boxes that hold the
+# section's latest or recommended stories. Compared folded (no case, no diacritics, no
+# punctuation), so "TIN LIÊN QUAN", "Tin liên quan:" and NFD text all match.
+RELATED_HEADINGS = frozenset({
+    "doc them", "tin lien quan", "tin bai lien quan", "bai lien quan", "xem them",
+    "dong su kien", "tin cung su kien", "bai viet lien quan",
+})
+TIMELINE_HEADINGS = frozenset({
+    "tin cung chuyen muc", "cung chuyen muc", "co the ban quan tam", "tin khac",
+    "bai cung chuyen muc",
+})
+TOPIC_HEADINGS = frozenset({"chu de"})
+TAG_HEADINGS = frozenset({"tu khoa", "tag", "tags", "the"})
+_HEADING_TAGS = frozenset({"h2", "h3", "h4", "h5", "h6", "strong", "b", "header"})
+_HEADING_CLASS = re.compile(r"heading|title|header", re.I)
+_NON_WORD = re.compile(r"[^0-9a-z]+")
+_BOX_TAGS = frozenset({"div", "section", "aside", "ul", "ol"})
+_RELATED_CLASS = re.compile(r"relate", re.I)
+
+
+def fold(text: str) -> str:
+    """Text reduced to its bare letters for comparing headings.
+
+    >>> fold("  TIN LIÊN QUAN: "), fold("Có thể bạn quan tâm"), fold("Đọc thêm »")
+    ('tin lien quan', 'co the ban quan tam', 'doc them')
+    """
+    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    return _NON_WORD.sub(" ", bare).strip()
 
 
 def extract(html: str | bytes, url: str) -> dict[str, Any]:
@@ -80,19 +147,34 @@ def extract(html: str | bytes, url: str) -> dict[str, Any]:
     if body is None or not title:
         missing = "article body (div.article__body)" if body is None else "title (h1)"
         raise NotAnArticle(f"no {missing}: not an article page of the {FAMILY} CMS")
-    ld = jsonld_article(jsonld_objects(sel))
+    objs = jsonld_objects(sel)
+    ld = jsonld_article(objs)
+    boxes = story_boxes(sel.root.getroottree().getroot())
+    # Related boxes, bylines and credits inside the body are marked so the walker skips them.
+    for box in boxes:
+        box.element.set(SKIP_MARK, box.kind)
+    bylines = [el for el in body.root.iter() if isinstance(el.tag, str)
+               and _has_class(el, BYLINE_CLASSES)]
+    for el in bylines:
+        el.set(SKIP_MARK, "byline")
     parts = walk_body(body, url, BODY_RULES)
-
     blocks = list(parts.blocks)
-    authors: list[str] = []
-    # The CMS puts the author as the body's last, right-aligned line.
+    images = lead_images(scope, body, url) + with_photo_captions(parts.images, body, url)
+    if not blocks and any(img.get("caption") for img in images):
+        # A photo story: the captions are the story's text, not notes on its pictures.
+        blocks = [Block(str(img["caption"])) for img in images if img.get("caption")]
+        images = [{"url": img["url"], "caption": None} for img in images]
+
+    authors = byline_authors(scope) or byline_authors(sel)
+    # The CMS may also put the author as the body's last, right-aligned line.
     if blocks and blocks[-1].right_aligned and len(blocks[-1].text) <= 80:
-        authors = split_authors(blocks.pop().text)
+        last = split_authors(blocks[-1].text)
+        if not authors or {fold(a) for a in last} <= {fold(a) for a in authors}:
+            blocks.pop()
+            authors = authors or last
     if not authors:
         authors = [a for n in jsonld_names(ld.get("author")) for a in split_authors(n)]
 
-    crumbs = [t for box in with_class(sel, "breadcrumb") for t in all_texts(box, ("a",))]
-    section = (crumbs or [None])[-1] or meta_content(sel, "article:section")
     return {
         "url": same_site_url(sel, url),
         "title": title,
@@ -109,11 +191,11 @@ def extract(html: str | bytes, url: str) -> dict[str, Any]:
             meta_content(sel, "article:modified_time"),
             ld.get("dateModified") if isinstance(ld.get("dateModified"), str) else None,
         ),
-        "section": section,
-        "topics": all_texts(scope, TOPIC_CSS),
-        "tags": all_texts(scope, TAG_CSS) or meta_contents(sel, "article:tag"),
-        "images": parts.images,
-        "related": related_links(sel, url),  # "Tin cùng chuyên mục" sits after div.article
+        "section": section_of(sel, objs),
+        "topics": box_labels(sel, TOPIC_CLASSES, TOPIC_HEADINGS),
+        "tags": box_labels(sel, TAG_CLASSES, TAG_HEADINGS) or meta_tags(sel),
+        "images": images,
+        "related": related_items(boxes, url),
     }
 
 
@@ -137,22 +219,226 @@ def article_scope(body: Selector) -> Selector:
     return Selector(root=body.root.getroottree().getroot(), type="html")
 
 
-def related_links(sel: Any, url: str) -> list[dict[str, str]]:
-    """Related items as {url, title}: the title is the item's heading, never the image alt."""
+def _classes(el: Any) -> list[str]:
+    return (el.get("class") or "").split()
+
+
+def _has_class(el: Any, names: tuple[str, ...]) -> bool:
+    return any(c in names for c in _classes(el))
+
+
+def _is_story(el: Any) -> bool:
+    return el.tag == "article" and "story" in _classes(el)
+
+
+# --- related boxes -------------------------------------------------------------------------
+
+@dataclass
+class StoryBox:
+    """A box of story links: ``related`` (this article's own: "Đọc thêm", "Tin liên quan",
+    inline boxes) or ``timeline`` (the section's latest or recommended stories)."""
+
+    element: Any
+    kind: str
+    heading: str
+
+
+def story_boxes(root: Any) -> list[StoryBox]:
+    """Every box of story links on the page that is a related or a timeline box, found by what
+    it is (its heading, or a data-source naming related news) whatever its class, outermost
+    box only, in page order."""
+    found: dict[Any, StoryBox] = {}
+    for el in root.iter():
+        if not isinstance(el.tag, str):
+            continue
+        source = (el.get("data-source") or "").lower()
+        if source.startswith("related") or (el.tag in _BOX_TAGS and _RELATED_CLASS.search(
+                el.get("class") or "")):
+            # A box named as related news (data-source="related-news", div.box-related,
+            # div.article-relate, div.box-relate-inline): related even with no heading.
+            box = _box_around(el, el)
+            if box is not None:
+                found.setdefault(box, StoryBox(box, "related", source or "class"))
+            continue
+        if el.tag not in _HEADING_TAGS and not _HEADING_CLASS.search(el.get("class") or ""):
+            continue
+        key = fold(" ".join(el.itertext()))
+        if len(key) > 40:
+            continue
+        kind = ("related" if key in RELATED_HEADINGS
+                else "timeline" if key in TIMELINE_HEADINGS else None)
+        if kind is None or any(_is_story(a) for a in el.iterancestors()):
+            continue
+        parent = el.getparent()
+        box = _box_around(parent, el) if parent is not None else None
+        if box is not None:
+            found.setdefault(box, StoryBox(box, kind, key))
+    # A box inside another recognised box (the box-content of a headed box) is that box.
+    outer = [b for b in found.values()
+             if not any(a in found for a in b.element.iterancestors())]
+    return outer
+
+
+def _box_around(el: Any, heading: Any) -> Any | None:
+    """The element holding the heading and its story items: the heading's container, or up to
+    two levels above it (heading and items wrapped separately), when it holds stories."""
+    for _ in range(3):
+        if el is None or el.tag in ("body", "html"):
+            return None
+        if _story_links(el, heading):
+            return el
+        el = el.getparent()
+    return None
+
+
+def _story_links(box: Any, heading: Any) -> list[Any]:
+    """Links of the box's story items: each ``article.story``'s heading link, else every
+    ``.story__heading`` link, else the box's plain links with a headline-like text (the
+    heading's own link excluded)."""
+    stories = [el for el in box.iter("article") if "story" in _classes(el)]
+    links: list[Any] = []
+    for story in stories:
+        heads = [a for h in story.iter() if isinstance(h.tag, str)
+                 and "story__heading" in _classes(h) for a in h.iter("a")]
+        link = heads[0] if heads else next(
+            (a for a in story.iter("a") if _link_text(a)), None)
+        if link is not None:
+            links.append(link)
+    if links:
+        return links
+    heads = [a for h in box.iter() if isinstance(h.tag, str)
+             and "story__heading" in _classes(h) for a in h.iter("a")]
+    if heads:
+        return heads
+    inside_heading = set(heading.iter()) if heading is not box else set()
+    return [a for a in box.iter("a") if a not in inside_heading and a.get("href")
+            and len(_link_text(a).split()) >= 4]
+
+
+def _link_text(a: Any) -> str:
+    return " ".join(" ".join(a.itertext()).split()) or (a.get("title") or "").strip()
+
+
+def related_items(boxes: list[StoryBox], url: str) -> list[dict[str, str]]:
+    """The article's related stories as {url, title}, in page order.
+
+    The section's timeline and recommendation boxes ("Tin cùng chuyên mục", "Có thể bạn quan
+    tâm") are the section's latest stories, not this article's: the crawl finds them on the
+    section's own pages. They stand in only when the page has no related box of its own, so a
+    crawl still moves on from the articles of a site that shows nothing else."""
+    own = [b for b in boxes if b.kind == "related"]
     out: list[dict[str, str]] = []
     seen: set[str] = set()
-    # The boxes come from the document index in page order; only their items are searched.
-    for box in with_class(sel, *RELATED_BOX_CLASSES):
-        for a in box.css(RELATED_ITEM_CSS):
-            href = a.attrib.get("href")
-            title = " ".join(a.root.itertext()).strip() or a.attrib.get("title", "")
-            if not href or not title.strip():
+    for box in own or boxes:
+        for a in _story_links(box.element, box.element):
+            href, title = a.get("href"), _link_text(a)
+            if not href or not title or href.startswith(("javascript:", "#")):
                 continue
             link = canonical_url(href, url)
             if link not in seen:
                 seen.add(link)
                 out.append({"url": link, "title": title})
     return out
+
+
+# --- bylines, labels, section, images ------------------------------------------------------
+
+def byline_authors(scope: Selector) -> list[str]:
+    """Authors from the first byline form present in ``scope``."""
+    for q in AUTHOR_CSS:
+        for node in select(scope, q):
+            text = " ".join(node.xpath(".//text()[not(ancestor::script)]").getall())
+            names = split_authors(text)
+            if names:
+                return names
+    return []
+
+
+def box_labels(sel: Selector, classes: tuple[str, ...], headings: frozenset[str]) -> list[str]:
+    """Link texts of the boxes with one of ``classes``, else of the boxes headed by one of
+    ``headings`` ("Từ khóa:", "Chủ đề"), without their '#' or list punctuation."""
+    boxes = [b.root for b in with_class(sel, *classes)]
+    if not boxes:
+        boxes = [h.getparent() for h in _headed(sel, headings) if h.getparent() is not None]
+    out: list[str] = []
+    for box in boxes:
+        for a in box.iter("a"):
+            label = clean_label(" ".join(" ".join(a.itertext()).split()))
+            if label and fold(label) not in headings and label not in out:
+                out.append(label)
+    return out
+
+
+def _headed(sel: Selector, headings: frozenset[str]) -> list[Any]:
+    """Heading-like elements (box headings, h2-h5) whose text is one of ``headings``."""
+    out = []
+    for el in sel.root.iter("h2", "h3", "h4", "h5", "span", "div", "strong"):
+        if el.tag in ("span", "div", "strong") and not _HEADING_CLASS.search(
+                el.get("class") or ""):
+            continue
+        text = " ".join(el.itertext())
+        if len(text) <= 40 and fold(text) in headings:
+            out.append(el)
+    return out
+
+
+def meta_tags(sel: Selector) -> list[str]:
+    """``article:tag`` metas, one tag each, also when one meta lists them comma-separated."""
+    out: list[str] = []
+    for value in meta_contents(sel, "article:tag"):
+        for part in value.split(","):
+            label = clean_label(part)
+            if label and label not in out:
+                out.append(label)
+    return out
+
+
+def section_of(sel: Selector, objs: list[dict[str, Any]]) -> str | None:
+    """The most specific section: the JSON-LD breadcrumb's last item, else the visible
+    breadcrumb's active (else last) link, else the first ``article:section``."""
+    crumbs = jsonld_breadcrumb(objs)
+    if crumbs:
+        return crumbs[-1]
+    for q in BREADCRUMB_CSS:
+        names = [clean_label(t) for t in css_values(sel, (q,))]
+        names = [n for n in names if n]
+        if names:
+            return names[-1]
+    section = meta_content(sel, "article:section")
+    return section.split(",")[0].strip() if section else None
+
+
+def lead_images(scope: Selector, body: Selector, url: str) -> list[dict[str, str | None]]:
+    """The lead picture above the body (``figure.article__avatar``) with its caption."""
+    out: list[dict[str, str | None]] = []
+    for fig in with_class(scope, "article__avatar"):
+        if body.root in fig.root.iterancestors():
+            continue  # inside the body: the walker has it
+        for img in fig.root.iter("img"):
+            src = _img_src(img, url)
+            if src:
+                cap = " ".join(" ".join(t for f in fig.root.iter("figcaption")
+                                        for t in f.itertext()).split())
+                out.append({"url": src, "caption": cap or img.get("cms-photo-caption") or None})
+    return out
+
+
+def with_photo_captions(images: list[dict[str, str | None]], body: Selector,
+                        url: str) -> list[dict[str, str | None]]:
+    """Images whose box had no caption element get the caption the CMS keeps on the image
+    itself (``cms-photo-caption``), when it has one."""
+    attr = {_img_src(img, url): img.get("cms-photo-caption")
+            for img in body.root.iter("img") if img.get("cms-photo-caption")}
+    return [{**img, "caption": img.get("caption") or attr.get(img["url"]) or None}
+            for img in images]
+
+
+def _img_src(img: Any, url: str) -> str | None:
+    for name in ("data-src", "data-original", "src"):
+        value = (img.get(name) or "").strip()
+        if value and not value.startswith("data:"):
+            return urljoin(url, value)
+    return None
 
 
 PROFILES = [
@@ -178,7 +464,13 @@ PROFILES = [
             ".pagination a[rel=next]::attr(href)",
             ".pagination a.next::attr(href)",
         ),
-        related_link_css=tuple(f"{q}::attr(href)" for q in RELATED_ITEM_LINK_CSS),
+        # Documentation of where related links sit; extraction finds the boxes by what they are
+        # (story_boxes), whatever their class.
+        related_link_css=(
+            "[data-source^=related] article.story .story__heading a::attr(href)",
+            ".box-related article.story .story__heading a::attr(href)",
+            ".article-relate article.story .story__heading a::attr(href)",
+        ),
         extractor=extract,
         extractor_version=EXTRACTOR_VERSION,
         deny_url_patterns=(r"^/tim-kiem/", r"^/api/", r"^/tu-khoa/", r"^/dang-nhap"),
