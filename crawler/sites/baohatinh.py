@@ -1,16 +1,32 @@
-"""Báo Hà Tĩnh (baohatinh.vn) and its CMS family.
+"""Báo Hà Tĩnh (baohatinh.vn) and its CMS family ("cms-post").
 
-The CMS is shared by nhandan.vn, sggp.org.vn, tienphong.vn, baolaocai.vn and others: article
-URLs end in ``-post<id>.html``; list items are ``article.story`` with ``.story__heading
-a.cms-link`` and ``time.time[datetime]``; an article page has ``h1.article__title``,
-``div.article__sapo``, ``div.article__body[itemprop=articleBody]`` (paragraphs may be bare
-``<div>``s, ad slots such as ``div.sda_middle`` sit inside it), the author as a final
-right-aligned line, "Từ khóa" tags, a "Chủ đề" topic box and related boxes ("Đọc thêm", "Tin
-cùng chuyên mục") built from the same ``article.story`` items.
+The CMS (mcms / Hemera) is shared by nhandan.vn, sggp.org.vn, tienphong.vn, baolaocai.vn,
+vietnamplus.vn and others: article URLs end in ``-post<id>.html`` (``.tpo`` at tienphong,
+``.vnp`` at vietnamplus); list items are ``article.story`` with ``.story__heading a.cms-link``
+and ``time.time[datetime]``; an article page has ``h1.article__title``, ``div.article__sapo``
+and ``div.article__body[itemprop=articleBody]`` (paragraphs may be bare ``<div>``s, ad slots
+such as ``div.sda_middle`` sit inside it). The rest varies from site to site and is read in
+every form the real pages show:
+
+- byline: a right-aligned last body line, ``div.t1 > span.t2``, ``div.article__author`` in the
+  body or the footer (``.name``), ``.article__meta .author``, ``a.cms-author``; out of the body;
+- tags: the ``article__tag`` / ``article__tags`` box ("Từ khóa:", '#'-prefixed links, location
+  links), else ``article:tag`` metas split one tag each; topics: the "Chủ đề" box;
+- related boxes, recognised by what they are, not by one class: a box named related news
+  (``data-source="related-news…"``, a class containing "relate") or headed "Đọc thêm", "Tin liên
+  quan", "Xem thêm", "Dòng sự kiện"... holding story items (``article.story``,
+  ``.story__heading a`` or plain headline links), whatever wraps it, also inline inside the
+  body; always out of the body. Section boxes headed "Tin cùng chuyên mục", "Cùng chuyên mục",
+  "Có thể bạn quan tâm" hold the section's latest stories, not this article's: they fill
+  ``related`` only on a page with no related box of its own (see related_items);
+- captions: ``figure``/``figcaption``, ``table.picture``/``td.caption``, the PhotoCMS box,
+  ``cms-photo-caption`` attributes, the lead picture ``figure.article__avatar``; a photo story
+  whose text is all in captions (tienphong) keeps that text as its body.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, replace
@@ -118,13 +134,17 @@ TIMELINE_HEADINGS = frozenset({
 })
 TOPIC_HEADINGS = frozenset({"chu de"})
 TAG_HEADINGS = frozenset({"tu khoa", "tag", "tags", "the"})
+_LABEL_HEADINGS = TOPIC_HEADINGS | TAG_HEADINGS
 _HEADING_TAGS = frozenset({"h2", "h3", "h4", "h5", "h6", "strong", "b", "header"})
 _HEADING_CLASS = re.compile(r"heading|title|header", re.I)
 _NON_WORD = re.compile(r"[^0-9a-z]+")
 _BOX_TAGS = frozenset({"div", "section", "aside", "ul", "ol"})
-_RELATED_CLASS = re.compile(r"relate", re.I)
+# A plain link in a box is a story link when its path ends like an article's: an id of
+# several digits, with or without an extension (-post123.html, .tpo, /12345.htm, -123.vnp).
+_ARTICLE_HREF = re.compile(r"\d{4,}(?:\.[a-z]{2,5})?/?$", re.I)
 
 
+@functools.lru_cache(maxsize=4096)
 def fold(text: str) -> str:
     """Text reduced to its bare letters for comparing headings.
 
@@ -149,7 +169,8 @@ def extract(html: str | bytes, url: str) -> dict[str, Any]:
         raise NotAnArticle(f"no {missing}: not an article page of the {FAMILY} CMS")
     objs = jsonld_objects(sel)
     ld = jsonld_article(objs)
-    boxes = story_boxes(sel.root.getroottree().getroot())
+    labels: dict[str, list[Any]] = {}
+    boxes = story_boxes(sel.root.getroottree().getroot(), labels)
     # Related boxes, bylines and credits inside the body are marked so the walker skips them.
     for box in boxes:
         box.element.set(SKIP_MARK, box.kind)
@@ -192,8 +213,8 @@ def extract(html: str | bytes, url: str) -> dict[str, Any]:
             ld.get("dateModified") if isinstance(ld.get("dateModified"), str) else None,
         ),
         "section": section_of(sel, objs),
-        "topics": box_labels(sel, TOPIC_CLASSES, TOPIC_HEADINGS),
-        "tags": box_labels(sel, TAG_CLASSES, TAG_HEADINGS) or meta_tags(sel),
+        "topics": box_labels(sel, TOPIC_CLASSES, TOPIC_HEADINGS, labels),
+        "tags": box_labels(sel, TAG_CLASSES, TAG_HEADINGS, labels) or meta_tags(sel),
         "images": images,
         "related": related_items(boxes, url),
     }
@@ -243,27 +264,33 @@ class StoryBox:
     heading: str
 
 
-def story_boxes(root: Any) -> list[StoryBox]:
+def story_boxes(root: Any, labels: dict[str, list[Any]] | None = None) -> list[StoryBox]:
     """Every box of story links on the page that is a related or a timeline box, found by what
     it is (its heading, or a data-source naming related news) whatever its class, outermost
-    box only, in page order."""
+    box only, in page order. In the same walk, ``labels`` (when given) collects the headings
+    of label boxes ("Từ khóa", "Chủ đề") by their folded text."""
     found: dict[Any, StoryBox] = {}
     for el in root.iter():
         if not isinstance(el.tag, str):
             continue
-        source = (el.get("data-source") or "").lower()
-        if source.startswith("related") or (el.tag in _BOX_TAGS and _RELATED_CLASS.search(
-                el.get("class") or "")):
+        source = el.get("data-source")
+        classes = el.get("class") or ""
+        if (source and source.lower().startswith("related")) or (
+                el.tag in _BOX_TAGS and "relat" in classes.lower()):
             # A box named as related news (data-source="related-news", div.box-related,
             # div.article-relate, div.box-relate-inline): related even with no heading.
             box = _box_around(el, el)
             if box is not None:
                 found.setdefault(box, StoryBox(box, "related", source or "class"))
             continue
-        if el.tag not in _HEADING_TAGS and not _HEADING_CLASS.search(el.get("class") or ""):
+        if el.tag not in _HEADING_TAGS and not (classes and _HEADING_CLASS.search(classes)):
             continue
-        key = fold(" ".join(el.itertext()))
-        if len(key) > 40:
+        text = _short_text(el)
+        if text is None:
+            continue
+        key = fold(text)
+        if labels is not None and key in _LABEL_HEADINGS:
+            labels.setdefault(key, []).append(el)
             continue
         kind = ("related" if key in RELATED_HEADINGS
                 else "timeline" if key in TIMELINE_HEADINGS else None)
@@ -312,7 +339,22 @@ def _story_links(box: Any, heading: Any) -> list[Any]:
         return heads
     inside_heading = set(heading.iter()) if heading is not box else set()
     return [a for a in box.iter("a") if a not in inside_heading and a.get("href")
+            and _ARTICLE_HREF.search(a.get("href").split("?")[0].split("#")[0])
             and len(_link_text(a).split()) >= 4]
+
+
+def _short_text(el: Any, limit: int = 40) -> str | None:
+    """The element's text when it is short enough to be a box heading, else None (read
+    only as far as needed: a "header" element may hold a whole page part)."""
+    parts: list[str] = []
+    size = 0
+    for t in el.itertext():
+        size += len(t)
+        if size > limit * 3 and len(" ".join(" ".join([*parts, t]).split())) > limit:
+            return None
+        parts.append(t)
+    text = " ".join(" ".join(parts).split())
+    return text if len(text) <= limit else None
 
 
 def _link_text(a: Any) -> str:
@@ -354,12 +396,18 @@ def byline_authors(scope: Selector) -> list[str]:
     return []
 
 
-def box_labels(sel: Selector, classes: tuple[str, ...], headings: frozenset[str]) -> list[str]:
+def box_labels(sel: Selector, classes: tuple[str, ...], headings: frozenset[str],
+               headed: dict[str, list[Any]]) -> list[str]:
     """Link texts of the boxes with one of ``classes``, else of the boxes headed by one of
-    ``headings`` ("Từ khóa:", "Chủ đề"), without their '#' or list punctuation."""
+    ``headings`` ("Từ khóa:", "Chủ đề"; ``headed``: such headings found on the page), without
+    their '#' or list punctuation."""
     boxes = [b.root for b in with_class(sel, *classes)]
     if not boxes:
-        boxes = [h.getparent() for h in _headed(sel, headings) if h.getparent() is not None]
+        for key in headings:
+            for heading in headed.get(key, ()):
+                box = _label_box(heading)
+                if box is not None:
+                    boxes.append(box)
     out: list[str] = []
     for box in boxes:
         for a in box.iter("a"):
@@ -369,17 +417,18 @@ def box_labels(sel: Selector, classes: tuple[str, ...], headings: frozenset[str]
     return out
 
 
-def _headed(sel: Selector, headings: frozenset[str]) -> list[Any]:
-    """Heading-like elements (box headings, h2-h5) whose text is one of ``headings``."""
-    out = []
-    for el in sel.root.iter("h2", "h3", "h4", "h5", "span", "div", "strong"):
-        if el.tag in ("span", "div", "strong") and not _HEADING_CLASS.search(
-                el.get("class") or ""):
-            continue
-        text = " ".join(el.itertext())
-        if len(text) <= 40 and fold(text) in headings:
-            out.append(el)
-    return out
+def _label_box(heading: Any) -> Any | None:
+    """The nearest container of a label heading (up to three levels up) that holds links
+    besides the heading."""
+    own = set(heading.iter())
+    el = heading.getparent()
+    for _ in range(3):
+        if el is None or el.tag in ("body", "html"):
+            return None
+        if any(a not in own for a in el.iter("a")):
+            return el
+        el = el.getparent()
+    return None
 
 
 def meta_tags(sel: Selector) -> list[str]:
@@ -480,11 +529,12 @@ PROFILES = [
     )
 ]
 
-# Sibling sites of the CMS, written from what is known of their public pages: same markup,
-# same extractor and link selectors as baohatinh, only hosts, topics and URL endings differ.
-# No real page of theirs is at hand to pin the markup, hence extra["unverified"].
+# Sibling sites of the CMS: same markup family, same extractor and link selectors as
+# baohatinh, only hosts, topics and URL endings differ. extra["verified_on"] names the real
+# page (../shared/html) a profile was checked on; extra["unverified"] marks one with none.
 def sibling(slug: str, name: str, domain: str, topics: tuple[str, ...], *,
-            host: str | None = None, ending: str = "html") -> SiteProfile:
+            host: str | None = None, ending: str = "html",
+            verified_on: tuple[str, ...] = ()) -> SiteProfile:
     """A profile for another site of this CMS family (``host``: where it answers, e.g. www.)."""
     base = PROFILES[0]
     return replace(
@@ -497,16 +547,22 @@ def sibling(slug: str, name: str, domain: str, topics: tuple[str, ...], *,
         id_patterns=(rf"-post(\d+)\.{ending}$",),
         rss_feeds=(),
         sitemaps=(),
-        extra={"unverified": True},
+        extra={"verified_on": verified_on} if verified_on else {"unverified": True},
     )
 
 
 PROFILES += [
-    sibling("nhandan", "Báo Nhân Dân", "nhandan.vn", ("chinhtri", "kinhte", "xahoi")),
+    # Real page: a World Cup story (byline div.article__author inside the body, "Tin liên
+    # quan" in div.related-news, a fact box before the text, tags /tu-khoa/<Slug>-tag<id>.html).
+    sibling("nhandan", "Báo Nhân Dân", "nhandan.vn", ("chinhtri", "kinhte", "xahoi"),
+            verified_on=(VERIFIED_ON[0],)),
+    # No real page at hand: the markup is assumed to be the family's.
     # The site answers on www.; items name the bare domain like every other site.
     sibling("sggp", "Sài Gòn Giải Phóng", "sggp.org.vn", ("xahoi", "kinhte", "thegioi"),
             host="www.sggp.org.vn"),
-    # Tiền Phong ends its article URLs in .tpo instead of .html.
+    # Tiền Phong ends its article URLs (and tag pages) in .tpo: /<slug>-post<id>.tpo. Real
+    # page: a photo story (text in figcaptions, inline div.article-relate boxes in the body,
+    # author in the meta row and the footer, '#' tags, "Xem thêm" in div.related-news).
     sibling("tienphong", "Tiền Phong", "tienphong.vn", ("xa-hoi", "kinh-te", "the-gioi"),
-            ending="tpo"),
+            ending="tpo", verified_on=(VERIFIED_ON[1],)),
 ]
