@@ -108,8 +108,6 @@ BREADCRUMB_CSS = (
     ".breadcrumb .main a",
     ".breadcrumb li a",
 )
-# What an item of a related box is: the CMS's story item, else its heading link.
-RELATED_ITEM_CSS = "article.story .story__heading a"
 SKIP_MARK = "data-cms-post-out"
 BODY_RULES = BodyRules(
     skip_css=(
@@ -251,10 +249,6 @@ def article_scope(body: Selector) -> Selector:
 
 def _classes(el: Any) -> list[str]:
     return (el.get("class") or "").split()
-
-
-def _has_class(el: Any, names: tuple[str, ...]) -> bool:
-    return any(c in names for c in _classes(el))
 
 
 def _is_byline(el: Any) -> bool:
