@@ -5,12 +5,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import re
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.downloadermiddlewares.robotstxt import (
+    RobotsTxtMiddleware as _ScrapyRobotsTxtMiddleware,
+)
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.utils.response import response_status_message
 
@@ -221,3 +225,46 @@ class StoreFailureMiddleware:
             fail_run(self.crawler, exception)
             return []
         return None
+
+
+class _RobotsTracebackFilter(logging.Filter):
+    """Drops Scrapy's own records about a failed robots.txt fetch (an ERROR with a full
+    traceback from the robots.txt middleware, a "Gave up retrying .../robots.txt" from the
+    retry middleware): RobotsTxtMiddleware below logs one line for it instead."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = str(record.msg)
+        if message.startswith("Error downloading %(request)s"):
+            return False
+        if message.startswith("Gave up retrying") and isinstance(record.args, dict):
+            request = record.args.get("request")
+            return not str(getattr(request, "url", "")).endswith("/robots.txt")
+        return True
+
+
+_ROBOTS_FILTER = _RobotsTracebackFilter()
+
+
+class RobotsTxtMiddleware(_ScrapyRobotsTxtMiddleware):
+    """Scrapy's robots.txt handling, with a failed fetch (TLS error, refused connection, DNS
+    failure, timeout) reported as one warning line and the counter ``fetch/robots_failed``
+    instead of a traceback. As in Scrapy, the site is then crawled as if robots.txt allowed
+    everything; the pages themselves fail (and are recorded) if the site is really down."""
+
+    def __init__(self, crawler: Crawler):
+        super().__init__(crawler)
+        for name in ("scrapy.downloadermiddlewares.robotstxt",
+                     "scrapy.downloadermiddlewares.retry"):
+            target = logging.getLogger(name)
+            if _ROBOTS_FILTER not in target.filters:
+                target.addFilter(_ROBOTS_FILTER)
+
+    def _robots_error(self, exc: Exception, netloc: str) -> None:
+        if not isinstance(exc, IgnoreRequest):
+            self._stats.inc_value("fetch/robots_failed")
+            # "[<twisted.python.failure.Failure OpenSSL.SSL.Error: [...]>]" -> the error inside.
+            text = re.sub(r"<twisted\.python\.failure\.Failure ([^>]*)>", r"\1", str(exc))
+            detail = text.strip().splitlines()[0] if text.strip() else ""
+            logger.warning("robots.txt of %s not fetched (%s%s): crawling as if it allowed all",
+                           netloc, type(exc).__name__, f": {detail}" if detail else "")
+        super()._robots_error(exc, netloc)

@@ -45,6 +45,9 @@ DOWNLOADER_MIDDLEWARES = {
     # spider (a redirect off the site stayed "pending"), and lets dont_filter requests through.
     # SafetyMiddleware refuses every off-site request, with an outcome for each.
     "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+    # Scrapy's robots.txt handling, but a failed robots.txt fetch is one line, not a traceback.
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.middlewares.RobotsTxtMiddleware": 100,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.BackoffRetryMiddleware": 550,
 }
