@@ -201,8 +201,11 @@ class SafetyMiddleware:
             self.stats.inc_value(f"fetch/refused_{kind}")
             via = request.meta.get("redirect_urls")
             origin = f" (redirected from {via[0]})" if via else ""
-            logger.warning("refused request to %s%s: %s", request.url, origin, reason)
-            raise IgnoreRequest(f"refused: {reason}")
+            # One line per refusal: a request with an errback gets it from the spider ("fetch
+            # failed for URL: ignored: refused: ..."); robots.txt and others get it here.
+            level = logging.DEBUG if request.errback else logging.WARNING
+            logger.log(level, "refused request to %s%s: %s", request.url, origin, reason)
+            raise IgnoreRequest(f"refused: {reason}{origin}")
 
 
 class StoreFailureMiddleware:

@@ -215,7 +215,8 @@ class _Collector:
         pass
 
     def addressResolved(self, address: Any) -> None:
-        self.addresses.append(address)
+        if not self.done.called:  # nothing arriving after the verdict can slip in
+            self.addresses.append(address)
 
     def resolutionComplete(self) -> None:
         if not self.done.called:
@@ -246,6 +247,8 @@ class GuardedResolver:
         self.timeout = timeout
         # host -> (expiry, checked addresses, or the refusal reason)
         self._cache: OrderedDict[str, tuple[float, list[Any] | str]] = OrderedDict()
+        # host -> callers waiting for a resolution already under way (one lookup per name)
+        self._waiting: dict[str, list[Deferred[list[Any] | str]]] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Any, reactor: Any) -> Self:
@@ -282,7 +285,7 @@ class GuardedResolver:
                 # One bad address refuses the name: a name that mixes public and private
                 # records is a rebinding attempt, not a site.
                 return f"{name} resolves to a {reason}"
-        return addresses
+        return list(addresses)
 
     def _remember(self, name: str, verdict: list[Any] | str) -> list[Any] | str:
         if isinstance(verdict, str) and verdict.endswith("does not resolve"):
@@ -314,13 +317,29 @@ class GuardedResolver:
                 ip = ipaddress.ip_address(value)
                 pinned.append((IPv4Address if ip.version == 4 else IPv6Address)("TCP", str(ip), 0))
             return defer.succeed(self._remember(name, self._verdict(name, pinned)))
+        if name in self._waiting:
+            waiter: Deferred[list[Any] | str] = defer.Deferred()
+            self._waiting[name].append(waiter)
+            return waiter
+        self._waiting[name] = []
         collector = _Collector()
-        self.original.resolveHostName(collector, name, 0)
         done = collector.done
         timer = self.reactor.callLater(self.timeout, collector.resolutionComplete)
         done.addBoth(lambda result: (timer.cancel() if timer.active() else None, result)[1])
         done.addCallback(lambda addresses: self._remember(name, self._verdict(name, addresses)))
         done.addErrback(lambda failure: f"{name} does not resolve ({failure.getErrorMessage()})")
+
+        def release(verdict: list[Any] | str) -> list[Any] | str:
+            for waiter in self._waiting.pop(name, []):
+                waiter.callback(verdict)
+            return verdict
+
+        done.addCallback(release)
+        try:
+            self.original.resolveHostName(collector, name, 0)
+        except Exception as exc:  # a resolver that raises instead of failing the lookup
+            logger.debug("resolver error for %s: %s", name, exc)
+            collector.resolutionComplete()
         return done
 
     # --- IHostnameResolver ----------------------------------------------------------------
