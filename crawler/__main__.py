@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import subprocess
 import sys
@@ -36,9 +35,31 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def read_page(path: Path) -> bytes:
-    data = path.read_bytes()
-    return gzip.decompress(data) if path.suffix == ".gz" or data[:2] == b"\x1f\x8b" else data
+def page_size_cap() -> int:
+    """The crawl's response size cap (DOWNLOAD_MAXSIZE): a saved page is held to it too."""
+    from crawler import settings
+
+    return int(settings.DOWNLOAD_MAXSIZE)
+
+
+def read_page(path: Path, limit: int | None = None) -> bytes:
+    """A saved page's bytes (.html, or gzipped), never more than the size cap: a bigger file,
+    or a gzip bomb, raises PageTooLarge after reading at most ``limit`` bytes of it; corrupt
+    gzip raises ValueError."""
+    from crawler.extract.encoding import PageTooLarge, gunzip_bounded
+
+    limit = page_size_cap() if limit is None else limit
+    size = path.stat().st_size
+    if size > limit:
+        raise PageTooLarge(f"{size} bytes, past the {limit}-byte page size cap")
+    with path.open("rb") as fh:
+        data = fh.read(limit + 1)
+    if path.suffix == ".gz" or data[:2] == b"\x1f\x8b":
+        try:
+            return gunzip_bounded(data, limit)
+        except PageTooLarge:
+            raise PageTooLarge(f"inflates past the {limit}-byte page size cap") from None
+    return data
 
 
 def describe_used(used: str) -> str:
@@ -65,8 +86,18 @@ def cmd_extract(args: argparse.Namespace) -> int:
     if not path.is_file():
         print(f"error: no such file: {path}", file=sys.stderr)
         return 2
+    from crawler.extract.encoding import PageTooLarge
+
     try:
-        article, used = extract_with_info(read_page(path), args.url,
+        page = read_page(path)
+    except PageTooLarge as exc:
+        print(f"error: {path}: {exc} (DOWNLOAD_MAXSIZE): not a news page", file=sys.stderr)
+        return 2
+    except (OSError, ValueError) as exc:
+        print(f"error: {path}: {exc}", file=sys.stderr)
+        return 2
+    try:
+        article, used = extract_with_info(page, args.url,
                                           crawled_at=args.crawled_at or utc_now_iso())
     except NotAnArticle as exc:
         print(f"not an article: {exc}", file=sys.stderr)

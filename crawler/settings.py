@@ -41,14 +41,40 @@ RETRY_BACKOFF_MAX = 30.0
 RETRY_AFTER_MAX = 120.0
 DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.SafetyMiddleware": 50,
+    # Scrapy's offsite filter drops off-site requests at scheduling time, silently for the
+    # spider (a redirect off the site stayed "pending"), and lets dont_filter requests through.
+    # SafetyMiddleware refuses every off-site request, with an outcome for each.
+    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+    # Scrapy's robots.txt handling, but a failed robots.txt fetch is one line, not a traceback.
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.middlewares.RobotsTxtMiddleware": 100,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.BackoffRetryMiddleware": 550,
 }
 SPIDER_MIDDLEWARES = {
     "crawler.middlewares.StoreFailureMiddleware": 50,
 }
-# Refuse requests to loopback/private/link-local addresses (crawler.middlewares.SafetyMiddleware).
+# --- Network guard (crawler/netguard.py, crawler.middlewares.SafetyMiddleware) ---------------
+# Every request (start, topic, feed, sitemap, robots.txt, each redirect hop, meta refresh,
+# dont_filter or not) is refused unless it is http(s), on the spider's site domains, and its
+# host is no loopback/private/link-local/CGNAT/multicast/reserved address in any spelling
+# (127.1, 0x7f000001, 2130706433, 0177.0.0.1, [::ffff:127.0.0.1]...) nor a name resolving to
+# one. The reactor's resolver (below) checks every resolved address and hands Twisted only
+# checked ones, so nothing is resolved twice. The MIRROR server is the one exception, in
+# mirror mode only. Off only for debugging: SAFETY_ENABLED=False.
 SAFETY_ENABLED = True
+TWISTED_DNS_RESOLVER = "crawler.netguard.GuardedResolver"
+# Refuse hosts off the spider's site domains (its profiles' domains), redirects included.
+NETGUARD_SITE_DOMAINS_ONLY = True
+# Networks (CIDR) the operator allows although private, e.g. ["10.20.0.0/16"] to crawl an
+# intranet site on purpose. Empty: none.
+NETGUARD_ALLOW_NETWORKS: list[str] = []
+# Host name -> address(es) used instead of DNS, like /etc/hosts (pinned addresses are checked
+# like resolved ones). For tests and for pinning a site to known servers.
+NETGUARD_HOSTS: dict[str, str | list[str]] = {}
+# How long a checked DNS answer is reused (seconds). Connections use the cached, checked
+# addresses; after this the name is resolved and checked again.
+NETGUARD_DNS_TTL = 600.0
 REDIRECT_MAX_TIMES = 5
 COOKIES_ENABLED = False
 # No listening ports on a crawl machine: the telnet console and remote control are off.
