@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 WARC_PATTERNS = ("*.warc.gz", "*.warc")
+INDEX_ATTR = "_vnnews_replay_index"
 
 
 class NotInArchive(IgnoreRequest):
@@ -178,7 +179,8 @@ class ReplayDownloadHandler(MirrorDownloadHandler):
         replay = crawler.settings.get("REPLAY") or ""
         self.index: ArchiveIndex | None = None
         if replay:
-            self.index = ArchiveIndex(parse_paths(replay))
+            # `python -m crawler reextract` has read the archive already: shared, not re-read.
+            self.index = crawler.__dict__.get(INDEX_ATTR) or ArchiveIndex(parse_paths(replay))
             logger.info("REPLAY on: %d records for %d URLs from %d WARC files; nothing is "
                         "fetched", len(self.index), len(self.index.by_url),
                         len(self.index.files))
