@@ -149,10 +149,14 @@ def cmd_prune(args: argparse.Namespace) -> int:
     removed = 0
     for folder in args.feeds:
         for path in Path(folder).glob("*"):
-            is_feed = path.name.endswith((".jsonl", ".jsonl.gz", ".manifest.json"))
+            is_feed = path.name.endswith((".jsonl", ".jsonl.gz", ".manifest.json",
+                                          ".warc.gz"))  # WARC archives age out too
             if is_feed and datetime.fromtimestamp(path.stat().st_mtime, UTC) < cutoff:
                 path.unlink()
                 removed += 1
+        from crawler.archive import prune_index
+
+        prune_index(Path(folder))
     if args.feeds:
         print(f"feeds: removed {removed} files older than {args.days} days")
     return 0

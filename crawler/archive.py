@@ -296,6 +296,19 @@ class WarcFiles:
         return str(resp.rec_headers.get_header("WARC-Type"))
 
 
+def prune_index(folder: Path) -> int:
+    """After old WARC files are deleted: forget their payloads, so the next fetch of those
+    URLs is archived in full instead of as a revisit of a record that is gone."""
+    path = folder / INDEX_NAME
+    if not path.is_file():
+        return 0
+    index = DigestIndex(path)
+    try:
+        return index.forget_files([f for f in index.files() if not (folder / f).exists()])
+    finally:
+        index.close()
+
+
 def archive_dir(settings: Any, spider_name: str) -> Path:
     """ARCHIVE_DIR, else the feed folder (the WARC files sit beside the feeds)."""
     raw = settings.get("ARCHIVE_DIR") or settings.get("FEED_DIR", "output/%(name)s")

@@ -173,3 +173,27 @@ def test_killed_run_part_file_keeps_its_complete_records(tmp_path: Path) -> None
     assert kept.stat().st_size == size
     assert [r[1].get_header("WARC-Target-URI") for r in records(kept) if r[0] == "response"] \
         == ["https://a.vn/1", "https://a.vn/2"]
+
+
+def test_prune_ages_out_archives_and_their_revisit_index(tmp_path: Path) -> None:
+    import os
+    import time
+
+    for run, url in (("old", "https://a.vn/old"), ("new", "https://a.vn/new")):
+        files = WarcFiles(tmp_path, f"s-{run}", max_bytes=10**9, gzip_level=3,
+                          index=DigestIndex(tmp_path / "archive-index.sqlite3"),
+                          info={"software": "test"})
+        files.write(cap(url, b"<p>x</p>" + run.encode()))
+        files.close()
+    old, new = tmp_path / "s-old-0001.warc.gz", tmp_path / "s-new-0001.warc.gz"
+    long_ago = time.time() - 40 * 86400
+    os.utime(old, (long_ago, long_ago))
+    proc = subprocess.run([sys.executable, "-m", "crawler", "prune", "--days", "30",
+                           "--state", f"sqlite:///{tmp_path}/state.sqlite3",
+                           "--feeds", str(tmp_path)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert not old.exists() and new.exists()
+    index = DigestIndex(tmp_path / "archive-index.sqlite3")
+    assert index.get("https://a.vn/old") is None and index.get("https://a.vn/new") is not None
+    index.close()
