@@ -197,3 +197,22 @@ def test_prune_ages_out_archives_and_their_revisit_index(tmp_path: Path) -> None
     index = DigestIndex(tmp_path / "archive-index.sqlite3")
     assert index.get("https://a.vn/old") is None and index.get("https://a.vn/new") is not None
     index.close()
+
+
+def test_cdxj_indexer_indexes_the_demo_warc_at_our_offsets(demo: Any) -> None:
+    """A standard CDXJ index (what pywb and other replay tools read) of our files; its
+    offsets are the ones our replay index seeks to."""
+    pytest.importorskip("cdxj_indexer", reason="cdxj-indexer not installed (optional)")
+    from crawler.replay import ArchiveIndex
+
+    out, first, _ = demo
+    warc = out / first["archive"]["files"][0]["file"]
+    tool = Path(sys.executable).parent / "cdxj-indexer"
+    proc = subprocess.run([str(tool), str(warc)], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-1000:]
+    rows = [json.loads(line.split(" ", 2)[2]) for line in proc.stdout.splitlines()]
+    cdx = {(r["url"], int(r["offset"])) for r in rows if r.get("status")}
+    ours = ArchiveIndex([warc])
+    mine = {(e.url, e.offset) for entries in ours.by_url.values() for e in entries}
+    assert len(mine) == first["pages_fetched"]
+    assert mine <= cdx
