@@ -365,6 +365,7 @@ class ArchiveMiddleware:
         self._thread: threading.Thread | None = None
         self._error: BaseException | None = None
         self._counts: dict[str, int] = {}
+        self._salvage_done = False
         crawler.__dict__[_ATTR] = self
 
     @classmethod
@@ -376,21 +377,34 @@ class ArchiveMiddleware:
             # A replayed crawl re-reads an archive: writing it again would only copy it.
             raise NotConfigured("REPLAY is on: nothing is fetched, nothing is archived")
         mw = cls(crawler)
+        spider = getattr(crawler, "spider", None)
+        if spider is not None:
+            # Now, before spider_opened: there the state manager removes the dead runs'
+            # feed .part files, and a WARC .part in the same folder would go with them.
+            mw.salvage(spider)
         crawler.signals.connect(mw.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(mw.spider_closed, signal=signals.spider_closed)
         return mw
 
-    def spider_opened(self, spider: Spider) -> None:
+    def salvage(self, spider: Spider) -> None:
         from crawler.distributed import redis_url
+
+        if redis_url(self.crawler.settings) or self._salvage_done:
+            return  # Redis workers share folders with live peers: their .part are not ours
+        self._salvage_done = True
+        folder = archive_dir(self.crawler.settings, spider.name)
+        if folder.is_dir():
+            self.salvaged = salvage_parts(folder, spider.name,
+                                          getattr(spider, "run_id", None) or "-")
+
+    def spider_opened(self, spider: Spider) -> None:
         from crawler.feeds import new_run_id
 
         folder = archive_dir(self.crawler.settings, spider.name)
         run_id = getattr(spider, "run_id", None) or new_run_id()
         prefix = f"{spider.name}-{run_id}"
         folder.mkdir(parents=True, exist_ok=True)
-        if not redis_url(self.crawler.settings):
-            # Redis workers share folders with live peers: their .part files are not ours.
-            self.salvaged = salvage_parts(folder, spider.name, run_id)
+        self.salvage(spider)
         index = DigestIndex(folder / INDEX_NAME) if self.revisits else None
         import scrapy
 

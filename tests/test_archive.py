@@ -216,3 +216,20 @@ def test_cdxj_indexer_indexes_the_demo_warc_at_our_offsets(demo: Any) -> None:
     mine = {(e.url, e.offset) for entries in ours.by_url.values() for e in entries}
     assert len(mine) == first["pages_fetched"]
     assert mine <= cdx
+
+
+def test_next_run_keeps_the_warc_of_a_killed_run(tmp_path: Path) -> None:
+    # What SIGKILL leaves: a .part with complete records and a torn tail, beside the feeds.
+    dead = WarcFiles(tmp_path, "baohatinh-20260101T000000Z-dead00", max_bytes=10**9,
+                     gzip_level=3, index=None, info={"software": "test"})
+    dead.write(cap("https://baohatinh.vn/a-post1.html", b"<p>fetched before the kill</p>"))
+    dead._out.flush()
+    with (tmp_path / "baohatinh-20260101T000000Z-dead00-0001.warc.gz.part").open("ab") as fh:
+        fh.write(b"\x1f\x8b\x08\x00torn")
+    manifest = run_demo(tmp_path)
+    kept = tmp_path / "baohatinh-20260101T000000Z-dead00-0001.warc.gz"
+    assert manifest["archive"]["salvaged"] == [kept.name]
+    assert kept.is_file() and not list(tmp_path.glob("*.part"))
+    assert [r[1].get_header("WARC-Target-URI") for r in records(kept) if r[0] == "response"] \
+        == ["https://baohatinh.vn/a-post1.html"]
+    assert manifest["articles_written"] == 36
