@@ -124,6 +124,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(f"  not articles     : {m['not_articles']}, failed fetches: {m['fetch_failed']}")
     statuses = ", ".join(f"{code}: {n}" for code, n in m["http_status"].items())
     print(f"  pages fetched    : {m['pages_fetched']}  (HTTP {statuses})")
+    warcs = (m.get("archive") or {}).get("files") or []
+    if warcs:
+        print(f"  WARC archive     : {', '.join(f['file'] for f in warcs)} "
+              f"({sum(f['records'] for f in warcs)} records, "
+              f"{sum(f['bytes'] for f in warcs) / 1024:.0f} KB; "
+              f"python -m crawler reextract {shown})")
     print(f"  time             : {time.monotonic() - started:.1f} s")
     return 0
 
