@@ -50,6 +50,9 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.RobotsTxtMiddleware": 100,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.BackoffRetryMiddleware": 550,
+    # Next to the download handler: sees responses as received (before decompression,
+    # redirects and retries) and requests as sent. See "Archive" below.
+    "crawler.archive.ArchiveMiddleware": 900,
 }
 SPIDER_MIDDLEWARES = {
     "crawler.middlewares.StoreFailureMiddleware": 50,
@@ -99,10 +102,35 @@ PREFLIGHT_CHECKS = ["crawler.state.preflight_lock"]
 MIRROR = ""
 MIRROR_DOWNLOAD_DELAY = 0.0
 MIRROR_CONCURRENT_REQUESTS_PER_DOMAIN = 16
+# The handler serves REPLAY (below) when set, else MIRROR when set, else the network.
 DOWNLOAD_HANDLERS = {
-    "http": "crawler.mirror.MirrorDownloadHandler",
-    "https": "crawler.mirror.MirrorDownloadHandler",
+    "http": "crawler.replay.ReplayDownloadHandler",
+    "https": "crawler.replay.ReplayDownloadHandler",
 }
+
+# --- Archive (crawler/archive.py) and replay (crawler/replay.py) ------------------------------
+# Keep every response as WARC (ISO 28500): request + response records, one gzip member each,
+# real URLs in WARC-Target-URI (also under MIRROR), the page's role (article, list...) in
+# WARC-Page-Role; an unchanged re-fetched page is a revisit record. Files
+# <ARCHIVE_DIR>/<spider>-<run id>-0001.warc.gz, written as *.part and renamed when complete,
+# listed in the manifest (records, bytes, SHA-256). `python -m crawler reextract` and REPLAY
+# read them; `python -m crawler prune --feeds DIR` ages them out with the feeds.
+ARCHIVE_ENABLED = True
+# Folder of the WARC files; empty: the feed folder (FEED_DIR), beside the feeds.
+ARCHIVE_DIR = ""
+# Start a new file once the current one is this large (compressed bytes).
+ARCHIVE_MAX_BYTES = 1024 * 1024 * 1024
+# zlib level of each record's gzip member: 3 costs ~1/3 of level 6's CPU for ~10% more bytes.
+ARCHIVE_GZIP_LEVEL = 3
+# Write a revisit record (headers + payload digest) for a 200 whose body is the one archived
+# last time for that URL (remembered in <ARCHIVE_DIR>/archive-index.sqlite3).
+ARCHIVE_REVISITS = True
+# Exchanges waiting for the writer thread before the crawl waits for it (bounds memory).
+ARCHIVE_QUEUE = 64
+# REPLAY: WARC files or folders (comma-separated). Every request is answered from the archive
+# (the most recent record for its URL, revisits resolved); a URL not in it is not fetched: it
+# fails as "not in archive" (stats: replay/not_in_archive). Nothing is archived during a replay.
+REPLAY = ""
 
 # --- Discovery (spiders) ---------------------------------------------------------------------
 # How many pages of a topic's pagination to walk (page 1 included).
