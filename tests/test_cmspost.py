@@ -191,3 +191,14 @@ def test_photocms_and_attribute_captions_go_to_images() -> None:
 def test_a_page_without_body_is_refused() -> None:
     with pytest.raises(NotAnArticle):
         extract("<html><body><h1 class='article__title'>Video</h1></body></html>", URL)
+
+
+def test_photo_story_with_an_intro_keeps_captions_in_order() -> None:
+    caption = "Chú thích dài số {} kể tiếp câu chuyện của phóng sự ảnh, đủ một câu trọn vẹn."
+    body = "<p>Mở đầu ngắn.</p>" + "".join(
+        f"<figure><img src='https://cdn.example.vn/{i}.jpg'><figcaption>{caption.format(i)}"
+        "</figcaption></figure>" for i in range(1, 4)
+    )
+    raw = extract(page(body), URL)
+    assert raw["paragraphs"] == ["Mở đầu ngắn."] + [caption.format(i) for i in range(1, 4)]
+    assert [i["caption"] for i in raw["images"]] == [None, None, None]

@@ -129,6 +129,14 @@ BODY_RULES = BodyRules(
     ),
 )
 
+# A photo story tells its story in the captions: figures are then plain blocks, whose
+# figcaption is a paragraph in its place and whose images carry no caption.
+PHOTO_STORY_RULES = replace(
+    BODY_RULES,
+    image_box_css=tuple(q for q in BODY_RULES.image_box_css if q != "figure"),
+    caption_css=tuple(q for q in BODY_RULES.caption_css if q != "figcaption"),
+)
+
 # Headings of boxes that hold this article's related stories, and of boxes that hold the
 # section's latest or recommended stories. Compared folded (no case, no diacritics, no
 # punctuation), so "TIN LIÊN QUAN", "Tin liên quan:" and NFD text all match.
@@ -185,7 +193,7 @@ def extract(html: str | bytes, url: str) -> dict[str, Any]:
     for el in body.root.iter():
         if isinstance(el.tag, str) and _is_byline(el):
             el.set(SKIP_MARK, "byline")
-    parts = walk_body(body, url, BODY_RULES)
+    parts = walk_body(body, url, PHOTO_STORY_RULES if is_photo_story(body) else BODY_RULES)
     blocks = list(parts.blocks)
     images = lead_images(scope, body, url) + with_photo_captions(parts.images, body, url)
     if not blocks and any(img.get("caption") for img in images):
@@ -225,6 +233,28 @@ def extract(html: str | bytes, url: str) -> dict[str, Any]:
         "images": images,
         "related": related_items(boxes, url),
     }
+
+
+def is_photo_story(body: Selector) -> bool:
+    """Whether the body's text is mostly in figure captions (three or more captions of a
+    sentence or more, together longer than twice the text of its paragraphs), as in
+    tienphong's photo stories: then the captions are the story, not notes on pictures."""
+    captions = [len(" ".join(" ".join(c.itertext()).split()))
+                for c in body.root.iter("figcaption")]
+    if sum(1 for n in captions if n >= 60) < 3:
+        return False
+    return sum(captions) > 2 * _text_outside_figures(body.root)
+
+
+def _text_outside_figures(el: Any) -> int:
+    """Length of the element's text outside figures, scripts and boxes marked out."""
+    size = len((el.text or "").strip())
+    for child in el:
+        if isinstance(child.tag, str) and child.tag not in (
+                "figure", "figcaption", "script", "style") and child.get(SKIP_MARK) is None:
+            size += _text_outside_figures(child)
+        size += len((child.tail or "").strip())
+    return size
 
 
 def find_body(sel: Selector) -> Selector | None:
