@@ -202,3 +202,20 @@ def test_photo_story_with_an_intro_keeps_captions_in_order() -> None:
     raw = extract(page(body), URL)
     assert raw["paragraphs"] == ["Mở đầu ngắn."] + [caption.format(i) for i in range(1, 4)]
     assert [i["caption"] for i in raw["images"]] == [None, None, None]
+
+
+def test_heading_paragraph_in_the_body_takes_only_its_link_paragraphs() -> None:
+    prose = ("Đoạn văn thường có một <a href='/mot-bai-khac-post1200001.html'>liên kết tới một "
+             "bài khác trong câu</a> và nhiều chữ khác quanh liên kết đó nữa.")
+    body = (f"<p>Đoạn một của bài.</p><p><strong>Xem thêm:</strong></p>"
+            "<p><a href='/bai-xem-them-mot-post1200002.html'>Bài xem thêm thứ nhất rất dài</a></p>"
+            "<p><a href='/bai-xem-them-hai-post1200003.html'>Bài xem thêm thứ hai rất dài</a></p>"
+            f"<p>{prose}</p>"
+            "<p><strong>Đọc thêm:</strong> <a href='/doc-them-post1200004.html'>Một bài đọc "
+            "thêm nằm ngay trong dòng</a></p><p>Đoạn cuối của bài.</p>")
+    raw = extract(page(body), URL)
+    assert raw["paragraphs"][0] == "Đoạn một của bài."
+    assert raw["paragraphs"][1].startswith("Đoạn văn thường có một liên kết")
+    assert raw["paragraphs"][2:] == ["Đoạn cuối của bài."]
+    assert [r["url"].rsplit("-", 1)[1] for r in raw["related"]] == [
+        "post1200002.html", "post1200003.html", "post1200004.html"]

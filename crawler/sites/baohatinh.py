@@ -186,10 +186,11 @@ def extract(html: str | bytes, url: str) -> dict[str, Any]:
     objs = jsonld_objects(sel)
     ld = jsonld_article(objs)
     labels: dict[str, list[Any]] = {}
-    boxes = story_boxes(sel.root.getroottree().getroot(), labels)
+    boxes = story_boxes(sel.root.getroottree().getroot(), labels, body.root)
     # Related boxes, bylines and credits inside the body are marked so the walker skips them.
     for box in boxes:
-        box.element.set(SKIP_MARK, box.kind)
+        for el in box.elements:
+            el.set(SKIP_MARK, box.kind)
     for el in body.root.iter():
         if isinstance(el.tag, str) and _is_byline(el):
             el.set(SKIP_MARK, "byline")
@@ -299,18 +300,23 @@ def _is_story(el: Any) -> bool:
 @dataclass
 class StoryBox:
     """A box of story links: ``related`` (this article's own: "Đọc thêm", "Tin liên quan",
-    inline boxes) or ``timeline`` (the section's latest or recommended stories)."""
+    inline boxes) or ``timeline`` (the section's latest or recommended stories). Its
+    ``elements``: one container, or (a heading written as a body paragraph) the heading's
+    paragraph and the link paragraphs after it."""
 
-    element: Any
+    elements: tuple[Any, ...]
     kind: str
     heading: str
 
 
-def story_boxes(root: Any, labels: dict[str, list[Any]] | None = None) -> list[StoryBox]:
+def story_boxes(root: Any, labels: dict[str, list[Any]] | None = None,
+                body: Any = None) -> list[StoryBox]:
     """Every box of story links on the page that is a related or a timeline box, found by what
     it is (its heading, or a data-source naming related news) whatever its class, outermost
     box only, in page order. In the same walk, ``labels`` (when given) collects the headings
-    of label boxes ("Từ khóa", "Chủ đề") by their folded text."""
+    of label boxes ("Từ khóa", "Chủ đề") by their folded text. No box is ``body`` or holds it:
+    a heading whose only container is the body is a paragraph introducing link paragraphs."""
+    guard = {body, *body.iterancestors()} if body is not None else set()
     found: dict[Any, StoryBox] = {}
     for el in root.iter():
         if not isinstance(el.tag, str):
@@ -321,9 +327,9 @@ def story_boxes(root: Any, labels: dict[str, list[Any]] | None = None) -> list[S
                 el.tag in _BOX_TAGS and "relat" in classes.lower()):
             # A box named as related news (data-source="related-news", div.box-related,
             # div.article-relate, div.box-relate-inline): related even with no heading.
-            box = _box_around(el, el)
+            box = _box_around(el, el, guard)
             if box is not None:
-                found.setdefault(box, StoryBox(box, "related", source or "class"))
+                found.setdefault(box[0], StoryBox(box, "related", source or "class"))
             continue
         if el.tag not in _HEADING_TAGS and not (classes and _HEADING_CLASS.search(classes)):
             continue
@@ -339,25 +345,58 @@ def story_boxes(root: Any, labels: dict[str, list[Any]] | None = None) -> list[S
         if kind is None or any(_is_story(a) for a in el.iterancestors()):
             continue
         parent = el.getparent()
-        box = _box_around(parent, el) if parent is not None else None
+        box = _box_around(parent, el, guard) if parent is not None else None
         if box is not None:
-            found.setdefault(box, StoryBox(box, kind, key))
+            found.setdefault(box[0], StoryBox(box, kind, key))
     # A box inside another recognised box (the box-content of a headed box) is that box.
-    outer = [b for b in found.values()
-             if not any(a in found for a in b.element.iterancestors())]
-    return outer
+    return [b for b in found.values()
+            if not any(a in found for a in b.elements[0].iterancestors())]
 
 
-def _box_around(el: Any, heading: Any) -> Any | None:
+def _box_around(el: Any, heading: Any, guard: set[Any]) -> tuple[Any, ...] | None:
     """The element holding the heading and its story items: the heading's container, or up to
-    two levels above it (heading and items wrapped separately), when it holds stories."""
+    two levels above it (heading and items wrapped separately), when it holds stories and, if
+    its items are plain links, little else. Never the body or an element holding it (``guard``):
+    there, the heading's paragraph and the link-only paragraphs right after it."""
+    block = heading
     for _ in range(3):
         if el is None or el.tag in ("body", "html"):
             return None
-        if _story_links(el, heading):
-            return el
-        el = el.getparent()
+        if el in guard:
+            return _link_run(block, heading)
+        links = _story_links(el, heading)
+        if links and (_has_stories(el) or _mostly_links(el, links)):
+            return (el,)
+        block, el = el, el.getparent()
     return None
+
+
+def _has_stories(el: Any) -> bool:
+    return any(_is_story(a) or "story__heading" in _classes(a)
+               for a in el.iter() if isinstance(a.tag, str))
+
+
+def _mostly_links(el: Any, links: list[Any]) -> bool:
+    """The element's text is mostly its links' (a list of headlines, not a paragraph)."""
+    linked = sum(len(_link_text(a)) for a in links)
+    total = len(" ".join(" ".join(el.itertext()).split()))
+    return total <= 1.3 * linked + 15
+
+
+def _link_run(block: Any, heading: Any) -> tuple[Any, ...] | None:
+    """A heading paragraph inside the body ("Xem thêm:", "Đọc thêm") and the paragraphs right
+    after it that are nothing but story links: together, one box."""
+    run = [block] if _story_links(block, heading) else []
+    sibling = block.getnext()
+    while sibling is not None and isinstance(sibling.tag, str):
+        links = _story_links(sibling, sibling)
+        if not links or not _mostly_links(sibling, links):
+            break
+        run.append(sibling)
+        sibling = sibling.getnext()
+    if not run:
+        return None
+    return (block, *run) if run[0] is not block else tuple(run)
 
 
 def _story_links(box: Any, heading: Any) -> list[Any]:
@@ -413,15 +452,15 @@ def related_items(boxes: list[StoryBox], url: str) -> list[dict[str, str]]:
     own = [b for b in boxes if b.kind == "related"]
     out: list[dict[str, str]] = []
     seen: set[str] = set()
-    for box in own or boxes:
-        for a in _story_links(box.element, box.element):
-            href, title = a.get("href"), _link_text(a)
-            if not href or not title or href.startswith(("javascript:", "#")):
-                continue
-            link = canonical_url(href, url)
-            if link not in seen:
-                seen.add(link)
-                out.append({"url": link, "title": title})
+    links = [a for box in own or boxes for el in box.elements for a in _story_links(el, el)]
+    for a in links:
+        href, title = a.get("href"), _link_text(a)
+        if not href or not title or href.startswith(("javascript:", "#")):
+            continue
+        link = canonical_url(href, url)
+        if link not in seen:
+            seen.add(link)
+            out.append({"url": link, "title": title})
     return out
 
 
