@@ -292,7 +292,7 @@ def _is_byline(el: Any) -> bool:
 
 
 def _is_story(el: Any) -> bool:
-    return el.tag == "article" and "story" in _classes(el)
+    return el.tag == "article" and "story" in (el.get("class") or "").split()
 
 
 # --- related boxes -------------------------------------------------------------------------
@@ -372,8 +372,7 @@ def _box_around(el: Any, heading: Any, guard: set[Any]) -> tuple[Any, ...] | Non
 
 
 def _has_stories(el: Any) -> bool:
-    return any(_is_story(a) or "story__heading" in _classes(a)
-               for a in el.iter() if isinstance(a.tag, str))
+    return any(_is_story(a) for a in el.iter("article")) or bool(_heading_links(el))
 
 
 def _mostly_links(el: Any, links: list[Any]) -> bool:
@@ -403,25 +402,30 @@ def _story_links(box: Any, heading: Any) -> list[Any]:
     """Links of the box's story items: each ``article.story``'s heading link, else every
     ``.story__heading`` link, else the box's plain links with a headline-like text (the
     heading's own link excluded)."""
-    stories = [el for el in box.iter("article") if "story" in _classes(el)]
     links: list[Any] = []
-    for story in stories:
-        heads = [a for h in story.iter() if isinstance(h.tag, str)
-                 and "story__heading" in _classes(h) for a in h.iter("a")]
+    for story in box.iter("article"):
+        if not _is_story(story):
+            continue
+        heads = _heading_links(story)
         link = heads[0] if heads else next(
             (a for a in story.iter("a") if _link_text(a)), None)
         if link is not None:
             links.append(link)
     if links:
         return links
-    heads = [a for h in box.iter() if isinstance(h.tag, str)
-             and "story__heading" in _classes(h) for a in h.iter("a")]
+    heads = _heading_links(box)
     if heads:
         return heads
     inside_heading = set(heading.iter()) if heading is not box else set()
     return [a for a in box.iter("a") if a not in inside_heading and a.get("href")
             and _ARTICLE_HREF.search(a.get("href").split("?")[0].split("#")[0])
             and len(_link_text(a).split()) >= 4]
+
+
+def _heading_links(el: Any) -> list[Any]:
+    """Links inside the ``.story__heading`` elements under ``el``."""
+    return [a for h in el.iter() if "story__heading" in (h.get("class") or "")
+            and isinstance(h.tag, str) for a in h.iter("a")]
 
 
 def _short_text(el: Any, limit: int = 40) -> str | None:
