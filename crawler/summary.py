@@ -126,6 +126,7 @@ class RunSummary:
                                          "extractor_version", None),
             **summary,
             "health": stats.get("health/failures", []),
+            "layout_drift": stats.get("health/drift", []),
             **state_report(self.crawler),
             "urls": ledger_report(getattr(spider, "ledger", {}),
                                   getattr(spider, "ledger_emitted", 0)),
