@@ -186,8 +186,8 @@ class SiteSpider(scrapy.Spider):
         _apply_feed_options(settings)
         apply_redis_mode(settings)
         # The mirror is our own local server: politeness meant for real sites is relaxed for
-        # it only. Anything given on the command line still wins (higher priority).
-        if settings.get("MIRROR"):
+        # it only (and a REPLAY fetches nothing at all). The command line still wins.
+        if settings.get("MIRROR") or settings.get("REPLAY"):
             settings.set("DOWNLOAD_DELAY", settings.getfloat("MIRROR_DOWNLOAD_DELAY"), "spider")
             settings.set("AUTOTHROTTLE_ENABLED", False, "spider")
             settings.set(
@@ -625,6 +625,8 @@ def failure_reason(failure: Failure) -> str:
         return f"timeout: {message}"
     if kind == "IgnoreRequest":
         return f"ignored: {message}"
+    if kind == "NotInArchive":  # REPLAY (crawler.replay): never fetched
+        return message
     return f"{kind}: {message}"
 
 
