@@ -357,11 +357,7 @@ def generic_authors(sel: Selector, ld: dict[str, Any], last_line: str | None) ->
     for q in ("[data-role=author]", "[class*=author] .name", "p.author", "a.author",
               "[class*=author-name]", "[rel=author]"):
         sources.append([" ".join(n.xpath(".//text()").getall()) for n in sel.css(q)])
-    meta_author = meta_content(sel, "author") or ""
-    if normalize_text(meta_author).casefold() == normalize_text(
-            meta_content(sel, "og:site_name") or "").casefold():
-        meta_author = ""  # the site naming itself (vietnamplus: "Vietnam+ (VietnamPlus)")
-    sources += [[last_line or ""], [meta_author]]
+    sources += [[last_line or ""], [meta_content(sel, "author") or ""]]
     for candidates in sources:
         names = _names(candidates)
         if names:
