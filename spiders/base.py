@@ -465,6 +465,9 @@ class SiteSpider(scrapy.Spider):
             return
         raw = extraction.raw
         self._count_layers(extraction, response.url, profile.site)
+        # For signal handlers (run summaries): which layer found the article, no re-parsing.
+        response.meta["extraction_layer"] = extraction.used
+        response.meta["extraction_sources"] = extraction.sources
         item = raw_to_article(raw, crawled_at=utc_now_iso())
         stats.inc_value("extract/articles")
         if self._outside_bounds(item):
