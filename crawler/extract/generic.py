@@ -23,7 +23,9 @@ from crawler.extract.base import (
     NotAnArticle,
     canonical_link,
     clean_label,
+    decode_html,
     first_date,
+    is_page_wrapper,
     jsonld_article,
     jsonld_breadcrumb,
     jsonld_keywords,
@@ -123,8 +125,13 @@ def paragraph_score(text: str, link_chars: int) -> float:
 
 # --- element helpers ----------------------------------------------------------------------
 
+_CHROME_TAGS = frozenset({"script", "style", "noscript", "nav", "header", "footer", "aside"})
+
+
 def _skippable(el: Any) -> bool:
-    return el.tag in ("script", "style", "noscript", "nav", "header", "footer", "aside", "form")
+    if el.tag == "form":
+        return not is_page_wrapper(el)
+    return el.tag in _CHROME_TAGS
 
 
 def _own_text(el: Any) -> str:
@@ -403,10 +410,25 @@ def generic_tags(sel: Selector, ld: dict[str, Any]) -> list[str]:
 
 # --- the extractor ---------------------------------------------------------------------------
 
+_EMPTY_HTML = re.compile(r"^(\s*(?:<!DOCTYPE[^>]*>\s*)?)<html\b([^>]*)>\s*</html\s*>", re.I)
+
+
+def repair_document(html: str | bytes) -> str:
+    """The page with breakage that empties the parsed tree undone: a CMS that writes an empty
+    ``<html ...></html>`` before ``<head>`` (the parser then ends the document there and
+    the whole page is lost).
+
+    >>> repair_document("<!DOCTYPE html><html lang='vi'>\\n</html><head></head><body>x")
+    "<!DOCTYPE html><html lang='vi'><head></head><body>x"
+    """
+    text = decode_html(html) if isinstance(html, bytes) else html
+    return _EMPTY_HTML.sub(r"\1<html\2>", text, count=1)
+
+
 def extract(html: str | bytes, url: str) -> dict[str, Any]:
     """Extract an article from a page of an unknown site; NotAnArticle when no container holds
     article-like prose (list and home pages, galleries, error pages)."""
-    sel = selector_for(html, url)
+    sel = selector_for(repair_document(html), url)
     objs = jsonld_objects(sel)
     ld = jsonld_article(objs)
     title = generic_title(sel, ld)
