@@ -19,6 +19,7 @@ from typing import Any
 from parsel import Selector
 
 from crawler.extract.base import (
+    Block,
     BodyRules,
     NotAnArticle,
     canonical_link,
@@ -38,7 +39,7 @@ from crawler.extract.base import (
     selector_for,
     walk_body,
 )
-from crawler.text import normalize_text, split_authors
+from crawler.text import normalize_text, parse_vn_datetime, split_authors
 from crawler.urls import article_id
 
 EXTRACTOR_VERSION = "generic/2026.03"
@@ -297,9 +298,12 @@ def strip_site_suffix(title: str, site_name: str | None) -> str:
     return text
 
 
+_LEAD_CSS = ("[data-role=sapo]", "[class*=sapo]", "p.description", ".the-article-summary",
+             "[class*=summary]", "[class*=lead]")
+
+
 def generic_lead(sel: Selector) -> str | None:
-    for q in ("[data-role=sapo]", "[class*=sapo]", "p.description", ".the-article-summary",
-              "[class*=summary]", "[class*=lead]"):
+    for q in _LEAD_CSS:
         for node in sel.css(q):
             text = normalize_text(" ".join(node.xpath(".//text()").getall()))
             if len(text) >= 40:
@@ -435,11 +439,15 @@ def extract(html: str | bytes, url: str) -> dict[str, Any]:
     container = best_container(sel)
     if container is None or not title:
         raise NotAnArticle("no title or no text container: not an article page")
-    parts = walk_body(container, url, GENERIC_RULES)
-    blocks = list(parts.blocks)
-    last_line = None
-    if blocks and blocks[-1].right_aligned and len(blocks[-1].text) <= 80:
-        last_line = blocks.pop().text  # the byline, as vnexpress and many CMSs write it
+    lead_el = _lead_element(sel)
+    boxes = related_boxes(sel, url, container)
+    skip = header_elements(container) | {box for box, _ in boxes}
+    if lead_el is not None and _inside(lead_el, container.root):
+        skip.add(lead_el)
+    parts = walk_body(container, url, GENERIC_RULES, skip)
+    blocks = [b for b in parts.blocks if not _is_meta_line(b.text)]
+    blocks = _captions_out(blocks, parts.images)
+    blocks, credit = _trailing_credit(blocks)
     paragraphs = [b.text for b in blocks]
     declared = declares_article(sel, ld)
     if not declared and not near_headline(sel, container):
@@ -452,15 +460,230 @@ def extract(html: str | bytes, url: str) -> dict[str, Any]:
         "title": title,
         "lead": generic_lead(sel),
         "paragraphs": _drop_title_repeats(paragraphs, title),
-        "authors": generic_authors(sel, ld, last_line),
+        "authors": generic_authors(sel, ld, credit),
         "published_at": generic_published(sel, ld, container),
         "modified_at": generic_modified(sel, ld),
         "section": generic_section(sel, objs),
         "topics": [],
         "tags": generic_tags(sel, ld),
         "images": parts.images,
-        "related": [],
+        "related": [item for _, items in boxes for item in items],
     }
+
+
+# --- what sits in the text block but is not body text ----------------------------------------
+
+def _inside(el: Any, ancestor: Any) -> bool:
+    return el is ancestor or any(a is ancestor for a in el.iterancestors())
+
+
+def header_elements(container: Selector) -> set[Any]:
+    """The article's header when the text block holds it (OneCMS-style pages put category,
+    headline, byline, date and sapo inside the body element): the child of the container
+    that holds the h1, or, when the h1 is a direct child, the h1 and what precedes it."""
+    root = container.root
+    out: set[Any] = set()
+    for h1 in root.iter("h1"):
+        top = h1
+        while top.getparent() is not None and top.getparent() is not root:
+            top = top.getparent()
+        if top.getparent() is None:
+            continue
+        if top is h1:
+            out.add(h1)
+            out.update(x for x in h1.itersiblings(preceding=True) if isinstance(x.tag, str))
+        elif _text_len(top) < 0.5 * _text_len(root):
+            out.add(top)
+    return out
+
+
+def _text_len(el: Any) -> int:
+    return sum(len(t.strip()) for t in el.itertext())
+
+
+def _lead_element(sel: Selector) -> Any | None:
+    for q in _LEAD_CSS:
+        for node in sel.css(q):
+            if len(normalize_text(" ".join(node.xpath(".//text()").getall()))) >= 40:
+                return node.root
+    return None
+
+
+_META_WORDS = re.compile(r"\d{1,2}[/.\-]\d{1,2}[/.\-]\d{4}|\d{1,2}[:h]\d{2}|GMT|[•|]")
+
+
+def _is_meta_line(text: str) -> bool:
+    """A date/byline line such as "MAI QUẾ • 08/01/2026 10:02" or "Thứ 4, 01/12/2021 |
+    11:51": short, holding a date, little else.
+
+    >>> _is_meta_line("MAI QUẾ • 08/01/2026 10:02"), _is_meta_line("Ngày 08/01/2026 là ngày"
+    ...     " HĐND thành phố họp phiên bất thường để thông qua nghị quyết mới.")
+    (True, False)
+    """
+    text = normalize_text(text)
+    if len(text) > 80 or parse_vn_datetime(text) is None:
+        return False
+    rest = _META_WORDS.sub(" ", text)
+    return len(rest.split()) <= 6
+
+
+_CAPTION_MARK = re.compile(r"(^|[\s.(])(Ảnh|Nguồn|Photo|Clip|Video)(\s+minh\s+họa)?\s*[:/]"
+                           r"|^\(?Ảnh\b|Ảnh minh h[oọ]a", re.I)
+_CAPTION_MAX = 300
+
+
+def is_caption_line(text: str) -> bool:
+    """A photo caption written as a line of text: a credit "Ảnh: ..." / "(Nguồn: ...)" or
+    "Ảnh minh họa", and short.
+
+    >>> is_caption_line("Người dân xếp hàng chờ tiêm. Ảnh: Đức Anh")
+    True
+    >>> is_caption_line("Ảnh minh họa / Vietnam+"), is_caption_line("Người dân xếp hàng.")
+    (True, False)
+    """
+    text = normalize_text(text)
+    return len(text) <= _CAPTION_MAX and bool(_CAPTION_MARK.search(text))
+
+
+def _captions_out(blocks: list[Block], images: list[dict[str, str | None]]) -> list[Block]:
+    """Move caption lines written next to their image (the first line after it, or a short
+    table cell right after it) into that image's caption."""
+    out: list[Block] = []
+    claimed: set[int] = set()
+    for i, block in enumerate(blocks):
+        n = block.images_before
+        just_after = n > 0 and (i == 0 or blocks[i - 1].images_before < n)
+        image = images[n - 1] if just_after else None
+        if image is not None and n - 1 not in claimed and (
+                is_caption_line(block.text)
+                or (block.tag in ("td", "figcaption") and len(block.text) <= _CAPTION_MAX)):
+            claimed.add(n - 1)
+            image["caption"] = image.get("caption") or block.text
+            continue
+        if is_caption_line(block.text) and len(block.text) <= 120 and n > 0 \
+                and images[n - 1].get("caption") is None:
+            images[n - 1]["caption"] = block.text
+            continue
+        out.append(block)
+    return out
+
+
+_PROMO = re.compile(r"^\W*(mời (quý )?(bạn đọc|độc giả)|bạn đọc có thể|xem thêm\W*$"
+                    r"|đọc thêm\W*$|tin liên quan\W*$)", re.I)
+_AGENCY = re.compile(r"^(TTXVN|VNA|TTXVN/VNA|PV|CTV|BTV|PV-CTV|Vietnam\+|VietnamPlus|AFP"
+                     r"|Reuters|AP|Xinhua|TTO|VOV|VTV|Tổng hợp|Nhóm PV)$", re.I)
+_CREDIT_MAX = 60
+
+
+def _trailing_credit(blocks: list[Block]) -> tuple[list[Block], str | None]:
+    """Drop the lines that close a story without being its text: promos ("Mời bạn đọc vào
+    chuyên mục..."), then a short right-aligned or bold credit line ("Minh Tâm", "TTXVN",
+    "Theo DTO"). Returns the blocks and the credit when it names a person."""
+    blocks = list(blocks)
+    while blocks and _PROMO.search(normalize_text(blocks[-1].text)):
+        blocks.pop()
+    if not blocks:
+        return blocks, None
+    last = blocks[-1]
+    text = normalize_text(last.text)
+    if len(text) > _CREDIT_MAX or not (last.right_aligned or last.bold) \
+            or (text.endswith((".", ":", "?", "!")) and not last.right_aligned):
+        return blocks, None
+    blocks.pop()
+    credit = text.strip("()[] ")
+    if re.match(r"(theo|nguồn)\b", credit, re.I) or _AGENCY.match(credit):
+        return blocks, None  # a source or agency, not a person
+    return blocks, credit
+
+
+# --- related boxes --------------------------------------------------------------------------
+
+_RELATED_LABEL = re.compile(
+    r"^(tin|bài|bài viết|tin tức)?\s*(liên quan|cùng chuyên mục|cùng chủ đề)$"
+    r"|^(xem thêm|đọc thêm|có thể bạn quan tâm|bạn có thể quan tâm|có thể bạn muốn đọc"
+    r"|cùng chuyên mục|dòng sự kiện|đọc tiếp|tin cùng chuyên mục|tin khác|các tin khác"
+    r"|tin bài liên quan)$", re.I)
+_RELATED_CLASS = re.compile(r"relate|lien-?quan|tinlienquan|lienquan", re.I)
+_MIN_TITLE_WORDS = 4
+
+
+def is_related_label(text: str) -> bool:
+    """A box heading that announces related stories.
+
+    >>> [is_related_label(t) for t in ("Tin liên quan", "XEM THÊM:", "Đọc nhiều", "Xem thêm Y tế")]
+    [True, True, False, False]
+    """
+    return bool(_RELATED_LABEL.match(normalize_text(text).strip(" :»›>-").lower()))
+
+
+def related_boxes(sel: Selector, url: str,
+                  container: Selector) -> list[tuple[Any, list[dict[str, str]]]]:
+    """Boxes of related stories, found by what they are: a heading that reads "Tin liên
+    quan", "Xem thêm", "Đọc thêm", "Có thể bạn quan tâm", "Tin cùng chuyên mục", "Dòng sự
+    kiện"... (or a class/id saying "related") over links to other stories of the site. Each
+    box with its {url, title} items; a box inside the text block is left out of the body."""
+    from crawler.urls import canonical_url, host_matches, site_of
+
+    here = canonical_url(url)
+    site = site_of(url)
+    body = container.root
+    found: list[tuple[Any, list[dict[str, str]]]] = []
+    seen: set[str] = set()
+    for box in _related_candidates(sel):
+        if any(_inside(box, b) for b, _ in found) or _inside(body, box):
+            continue  # a box already read, or one that would swallow the article
+        items: list[dict[str, str]] = []
+        for a in box.iter("a"):
+            href = (a.get("href") or "").strip()
+            if not href or href.startswith(("javascript:", "#", "mailto:")):
+                continue
+            link = canonical_url(href, url)
+            title = _anchor_title(a)
+            if link == here or link in seen or len(title.split()) < _MIN_TITLE_WORDS \
+                    or not host_matches(link, [site]):
+                continue
+            seen.add(link)
+            items.append({"url": link, "title": title})
+        if items:
+            found.append((box, items))
+    return found
+
+
+def _related_candidates(sel: Selector) -> list[Any]:
+    out: list[Any] = []
+    for node in sel.xpath("//body//text()[string-length(normalize-space(.)) < 40]"
+                          "[normalize-space(.)]"):
+        if not is_related_label(str(node)):
+            continue
+        label = node.root.getparent() if hasattr(node.root, "getparent") else None
+        if label is None or label.tag in ("a", "button", "option", "script"):
+            continue
+        box = _box_of(label)
+        if box is not None:
+            out.append(box)
+    for el in sel.root.iter("div", "section", "ul", "aside"):
+        if _RELATED_CLASS.search(f"{el.get('class') or ''} {el.get('id') or ''}"):
+            out.append(el)
+    return out
+
+
+def _box_of(label: Any) -> Any | None:
+    """The smallest ancestor of a box heading (up to four levels up) holding story links."""
+    el = label
+    for _ in range(4):
+        parent = el.getparent()
+        if parent is None or parent.tag in ("body", "html"):
+            return None
+        el = parent
+        if any(len(_anchor_title(a).split()) >= _MIN_TITLE_WORDS for a in el.iter("a")):
+            return el
+    return None
+
+
+def _anchor_title(a: Any) -> str:
+    heading = next(a.iter("h1", "h2", "h3", "h4", "h5"), None)
+    text = normalize_text(" ".join((heading if heading is not None else a).itertext()))
+    return text or normalize_text(a.get("title") or "")
 
 
 def _drop_title_repeats(paragraphs: list[str], title: str) -> list[str]:
