@@ -333,20 +333,46 @@ def visible_dates(sel: Selector, body: Selector | None = None) -> list[str]:
     for scope in _date_scopes(sel, body):
         values += scope.css("time::attr(datetime)").getall()
         for q in _DATE_CSS:
-            values += [" ".join(n.xpath(".//text()[not(ancestor::script)]").getall())
-                       for n in scope.css(q)[:5]]
+            values += [_with_time(n) for n in scope.css(q)[:5]]
     return values
+
+
+_CLOCK = re.compile(r"(?<![\d:])\d{1,2}[:hg]\d{2}(?!\d)")
+
+
+def _with_time(node: Selector) -> str:
+    """A date element's text, and its parent's when the element holds a date but not the
+    time (``<span class="date">03-08-2011</span> <span class="time">10:15</span>``)."""
+    text = normalize_text(" ".join(node.xpath(".//text()[not(ancestor::script)]").getall()))
+    if _CLOCK.search(text) or parse_vn_datetime(text) is None:
+        return text
+    parent = node.root.getparent()
+    if parent is None:
+        return text
+    around = normalize_text(" ".join(t for t in parent.itertext()))
+    return around if len(around) <= 120 and text in around else text
+
+
+_ISO_START = re.compile(r"\s*\d{4}-\d{1,2}-\d{1,2}")
 
 
 def generic_published(sel: Selector, ld: dict[str, Any],
                       body: Selector | None = None) -> str | None:
-    ld_date = ld.get("datePublished")
-    return first_date(
-        meta_content(sel, "article:published_time", "datePublished", "pubdate",
-                     "og:article:published_time"),
-        ld_date if isinstance(ld_date, str) else None,
-        *visible_dates(sel, body),
-    )
+    """The publication time: a meta tag, else JSON-LD, else the date printed near the
+    headline. A meta written in local notation rather than ISO may be month first (OneCMS
+    writes ``article:published_time`` as "9/5/2026 10:17:01 PM" for 5 September): when it
+    falls on another day than both the JSON-LD and the visible date, those win."""
+    meta = meta_content(sel, "article:published_time", "datePublished", "pubdate",
+                        "og:article:published_time")
+    ld_raw = ld.get("datePublished")
+    machine = first_date(meta)
+    ld_date = first_date(ld_raw if isinstance(ld_raw, str) else None)
+    shown = first_date(*visible_dates(sel, body))
+    if machine and meta and not _ISO_START.match(meta):
+        others = [d for d in (ld_date, shown) if d]
+        if others and all(o[:10] != machine[:10] for o in others):
+            return others[0]
+    return machine or ld_date or shown
 
 
 def generic_modified(sel: Selector, ld: dict[str, Any]) -> str | None:
