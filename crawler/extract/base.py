@@ -381,12 +381,14 @@ def all_texts(sel: Selector, css: Sequence[str]) -> list[str]:
 class Block:
     """One paragraph of text found in the body, with what the walker knows about it:
     right-aligned, wholly bold (``<b>``/``<strong>``: bylines, subheads, source lines),
-    how many images of the body came before it (to pair "Ảnh: ..." lines with their image)
+    wholly italic (``<em>``/``<i>``: photo captions written as paragraphs), how many
+    images of the body came before it (to pair "Ảnh: ..." lines with their image)
     and the tag of the block element holding it."""
 
     text: str
     right_aligned: bool = False
     bold: bool = False
+    italic: bool = False
     images_before: int = 0
     tag: str = ""
 
@@ -534,9 +536,10 @@ def walk_body(body: Selector, url: str, rules: BodyRules,
     return parts
 
 
-_BOLD_TAGS = frozenset({"b", "strong"})
-# A chunk of a paragraph's text and whether it is set in bold.
-Chunk = tuple[str, bool]
+_BOLD, _ITALIC = 1, 2
+_STYLE_OF = {"b": _BOLD, "strong": _BOLD, "em": _ITALIC, "i": _ITALIC}
+# A chunk of a paragraph's text and its style (_BOLD | _ITALIC bits).
+Chunk = tuple[str, int]
 
 
 @dataclass
@@ -551,23 +554,24 @@ class _Open:
 
     @classmethod
     def of(cls, el: Any) -> _Open:
-        return cls(el, iter(el), _is_right_aligned(el), [(el.text or "", False)])
+        return cls(el, iter(el), _is_right_aligned(el), [(el.text or "", 0)])
 
     def flush(self, parts: BodyParts) -> None:
         line: list[str] = []
-        bold = True
+        style = _BOLD | _ITALIC
         tag = self.el.tag.lower() if isinstance(self.el.tag, str) else ""
-        for text, is_bold in [*self.buf, ("\n", False)]:
+        for text, chunk_style in [*self.buf, ("\n", 0)]:
             pieces = text.split("\n")
             for i, piece in enumerate(pieces):
                 if i:  # a line ends here
                     done = "".join(line).strip()
                     if done:
-                        parts.blocks.append(Block(done, self.right, bold, len(parts.images),
+                        parts.blocks.append(Block(done, self.right, bool(style & _BOLD),
+                                                  bool(style & _ITALIC), len(parts.images),
                                                   tag))
-                    line, bold = [], True
+                    line, style = [], _BOLD | _ITALIC
                 if piece.strip():
-                    bold = bold and is_bold
+                    style &= chunk_style
                 line.append(piece)
         self.buf.clear()
 
@@ -584,10 +588,10 @@ def _walk(root: Any, url: str, rules: BodyRules, skip: _Matcher, boxes: _Matcher
             top.flush(parts)
             stack.pop()
             if stack:  # the block's tail continues its parent's paragraph
-                stack[-1].buf.append((top.el.tail or "", False))
+                stack[-1].buf.append((top.el.tail or "", 0))
             continue
         buf = top.buf
-        tail = (child.tail or "", False)
+        tail = (child.tail or "", 0)
         if not isinstance(child.tag, str):  # comments, processing instructions
             buf.append(tail)
             continue
@@ -608,7 +612,7 @@ def _walk(root: Any, url: str, rules: BodyRules, skip: _Matcher, boxes: _Matcher
             buf.append(tail)
             continue
         if tag == "br":
-            buf.append(("\n" + tail[0], False))
+            buf.append(("\n" + tail[0], 0))
             continue
         if tag in BLOCK_TAGS:
             top.flush(parts)
@@ -624,13 +628,13 @@ def _walk(root: Any, url: str, rules: BodyRules, skip: _Matcher, boxes: _Matcher
 
 
 def _inline_chunks(el: Any, skip: _Matcher) -> list[Chunk]:
-    """Text of an inline element and its descendants, in chunks marked bold or not (line
+    """Text of an inline element and its descendants, in chunks with their style (line
     breaks as newlines, never-text and skipped elements left out); iterative, like _walk."""
-    bold = el.tag.lower() in _BOLD_TAGS
-    out: list[Chunk] = [(el.text or "", bold)]
-    stack: list[tuple[Any, Iterator[Any], bool]] = [(el, iter(el), bold)]
+    style = _STYLE_OF.get(el.tag.lower(), 0)
+    out: list[Chunk] = [(el.text or "", style)]
+    stack: list[tuple[Any, Iterator[Any], int]] = [(el, iter(el), style)]
     while stack:
-        parent, children, parent_bold = stack[-1]
+        parent, children, parent_style = stack[-1]
         child = next(children, None)
         if child is None:
             stack.pop()
@@ -639,13 +643,13 @@ def _inline_chunks(el: Any, skip: _Matcher) -> list[Chunk]:
             continue
         tag = child.tag.lower() if isinstance(child.tag, str) else None
         if tag == "br":
-            out.append(("\n", parent_bold))
+            out.append(("\n", parent_style))
         elif tag is not None and tag not in NEVER_TEXT_TAGS and child not in skip:
-            child_bold = parent_bold or tag in _BOLD_TAGS
-            out.append((child.text or "", child_bold))
-            stack.append((child, iter(child), child_bold))
+            child_style = parent_style | _STYLE_OF.get(tag, 0)
+            out.append((child.text or "", child_style))
+            stack.append((child, iter(child), child_style))
             continue  # its tail is added when its subtree is done
-        out.append((child.tail or "", parent_bold))
+        out.append((child.tail or "", parent_style))
     return out
 
 

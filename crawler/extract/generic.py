@@ -390,19 +390,39 @@ def _plausible_name(name: str) -> bool:
     return 2 <= len(name) <= 40 and not _SITE_LIKE.search(name) and len(name.split()) <= 5
 
 
-def generic_authors(sel: Selector, ld: dict[str, Any], last_line: str | None) -> list[str]:
-    """JSON-LD persons, else author-marked elements, else the body's right-aligned last line,
-    else a meta author that is not the site's own name."""
-    sources: list[list[str]] = [jsonld_person_names(ld.get("author"))]
-    for q in ("[data-role=author]", "[class*=author] .name", "p.author", "a.author",
-              "[class*=author-name]", "[rel=author]"):
-        sources.append([" ".join(n.xpath(".//text()").getall()) for n in sel.css(q)])
-    sources += [[last_line or ""], [meta_content(sel, "author") or ""]]
-    for candidates in sources:
+_AUTHOR_CSS = ("[data-role=author]", "[class*=author] .name", "p.author", "a.author",
+               "[class*=author-name]", "[rel=author]", "[class*=author]", "[class*=byline]")
+
+
+def generic_authors(sel: Selector, ld: dict[str, Any], credit: str | None,
+                    source: str | None = None) -> list[str]:
+    """The people credited: the body's closing credit line, else author-marked elements
+    (short ones: a byline, not an author box), else JSON-LD persons, else a meta author that
+    is not the site's own name. A story closing on a source or agency ("Theo Vietnamnet",
+    "TTXVN") credits nobody else unless the page names an author element."""
+    if credit:
+        names = credit_names(credit)
+        if names:
+            return names
+    for q in _AUTHOR_CSS:
+        texts = [normalize_text(" ".join(n.xpath(".//text()[not(ancestor::script)]").getall()))
+                 for n in sel.css(q)]
+        texts = [t for t in texts if t and len(t) <= 60 and not _SOURCE_CREDIT.match(t)]
+        names = _names([n for t in texts for n in credit_names(t)])
+        if names:
+            return names
+    if source:
+        return []
+    for candidates in ([n for n in jsonld_person_names(ld.get("author"))
+                        if not _AGENCY_IN.search(n)], [meta_content(sel, "author") or ""]):
         names = _names(candidates)
         if names:
             return names
     return []
+
+
+_SOURCE_CREDIT = re.compile(r"^\W*(theo|nguồn)\b", re.I)
+_AGENCY_IN = re.compile(r"\b(TTXVN|VNA|Vietnam\+|TTO|AFP|Reuters)\b")
 
 
 def _names(candidates: list[str]) -> list[str]:
@@ -473,7 +493,7 @@ def extract(html: str | bytes, url: str) -> dict[str, Any]:
     parts = walk_body(container, url, GENERIC_RULES, skip)
     blocks = [b for b in parts.blocks if not _is_meta_line(b.text)]
     blocks = _captions_out(blocks, parts.images)
-    blocks, credit = _trailing_credit(blocks)
+    blocks, credit, source = _trailing_credit(blocks)
     paragraphs = [b.text for b in blocks]
     declared = declares_article(sel, ld)
     if not declared and not near_headline(sel, container):
@@ -486,7 +506,7 @@ def extract(html: str | bytes, url: str) -> dict[str, Any]:
         "title": title,
         "lead": generic_lead(sel),
         "paragraphs": _drop_title_repeats(paragraphs, title),
-        "authors": generic_authors(sel, ld, credit),
+        "authors": generic_authors(sel, ld, credit, source),
         "published_at": generic_published(sel, ld, container),
         "modified_at": generic_modified(sel, ld),
         "section": generic_section(sel, objs),
@@ -560,15 +580,37 @@ _CAPTION_MAX = 300
 
 def is_caption_line(text: str) -> bool:
     """A photo caption written as a line of text: a credit "Ảnh: ..." / "(Nguồn: ...)" or
-    "Ảnh minh họa", and short.
+    "Ảnh minh họa", and short; a story's own credit ("Tin và ảnh: ...") is a byline.
 
     >>> is_caption_line("Người dân xếp hàng chờ tiêm. Ảnh: Đức Anh")
     True
     >>> is_caption_line("Ảnh minh họa / Vietnam+"), is_caption_line("Người dân xếp hàng.")
     (True, False)
+    >>> is_caption_line("Tin và ảnh: Nam Giang"), is_caption_line("Tin: Minh - Ảnh: Hiền")
+    (False, False)
     """
     text = normalize_text(text)
-    return len(text) <= _CAPTION_MAX and bool(_CAPTION_MARK.search(text))
+    return len(text) <= _CAPTION_MAX and bool(_CAPTION_MARK.search(text)) \
+        and not _ROLE_CREDIT.match(text)
+
+
+# "Tin và ảnh: X", "Bài, ảnh: X", "Tin: X - Ảnh: Y", "Thực hiện: X": a story's credits.
+_ROLE_LABEL = (r"(?:tin|bài|bài viết|ảnh|video|clip|đồ họa|thực hiện|nhóm phóng viên)"
+               r"(?:\s*(?:và|,|&|\+|/)\s*(?:ảnh|bài|video|clip))?\s*:")
+_ROLE_CREDIT = re.compile(r"^\W*(?:tin|bài|bài viết|thực hiện|nhóm phóng viên)"
+                          r"(?:\s*(?:và|,|&|\+|/)\s*(?:ảnh|bài|video|clip))?\s*:", re.I)
+_ROLE_LABELS = re.compile(_ROLE_LABEL, re.I)
+
+
+def credit_names(credit: str) -> list[str]:
+    """People named in a credit line, role labels left out.
+
+    >>> credit_names("Tin: Tường Minh - Ảnh: Đỗ Hiền"), credit_names("Tin và ảnh: Nam Giang")
+    (['Tường Minh', 'Đỗ Hiền'], ['Nam Giang'])
+    >>> credit_names("Tạ Nguyên/Báo Tin tức")
+    ['Tạ Nguyên']
+    """
+    return _names([_ROLE_LABELS.sub(", ", credit)])
 
 
 def _captions_out(blocks: list[Block], images: list[dict[str, str | None]]) -> list[Block]:
@@ -580,9 +622,10 @@ def _captions_out(blocks: list[Block], images: list[dict[str, str | None]]) -> l
         n = block.images_before
         just_after = n > 0 and (i == 0 or blocks[i - 1].images_before < n)
         image = images[n - 1] if just_after else None
-        if image is not None and n - 1 not in claimed and (
-                is_caption_line(block.text)
-                or (block.tag in ("td", "figcaption") and len(block.text) <= _CAPTION_MAX)):
+        if image is not None and n - 1 not in claimed and not _ROLE_CREDIT.match(block.text) \
+                and (is_caption_line(block.text)
+                     or ((block.tag in ("td", "figcaption") or block.italic)
+                         and len(block.text) <= _CAPTION_MAX)):
             claimed.add(n - 1)
             image["caption"] = image.get("caption") or block.text
             continue
@@ -601,25 +644,29 @@ _AGENCY = re.compile(r"^(TTXVN|VNA|TTXVN/VNA|PV|CTV|BTV|PV-CTV|Vietnam\+|Vietnam
 _CREDIT_MAX = 60
 
 
-def _trailing_credit(blocks: list[Block]) -> tuple[list[Block], str | None]:
+def _trailing_credit(blocks: list[Block]) -> tuple[list[Block], str | None, str | None]:
     """Drop the lines that close a story without being its text: promos ("Mời bạn đọc vào
     chuyên mục..."), then a short right-aligned or bold credit line ("Minh Tâm", "TTXVN",
-    "Theo DTO"). Returns the blocks and the credit when it names a person."""
+    "Theo DTO") or a source line ("Theo Vietnamnet"). Returns the blocks, the credit when it
+    names people and the credit when it names a source or agency."""
     blocks = list(blocks)
     while blocks and _PROMO.search(normalize_text(blocks[-1].text)):
         blocks.pop()
     if not blocks:
-        return blocks, None
+        return blocks, None, None
     last = blocks[-1]
     text = normalize_text(last.text)
-    if len(text) > _CREDIT_MAX or not (last.right_aligned or last.bold) \
-            or (text.endswith((".", ":", "?", "!")) and not last.right_aligned):
-        return blocks, None
-    blocks.pop()
     credit = text.strip("()[] ")
-    if re.match(r"(theo|nguồn)\b", credit, re.I) or _AGENCY.match(credit):
-        return blocks, None  # a source or agency, not a person
-    return blocks, credit
+    source = bool(_SOURCE_CREDIT.match(credit)) and len(credit) <= 40 \
+        and not credit.endswith((".", "?", "!"))
+    styled = (last.right_aligned or last.bold) and len(text) <= _CREDIT_MAX and (
+        last.right_aligned or not text.endswith((".", ":", "?", "!")))
+    if not (source or styled):
+        return blocks, None, None
+    blocks.pop()
+    if source or _AGENCY.match(credit):
+        return blocks, None, credit  # a source or agency, not a person
+    return blocks, credit, None
 
 
 # --- related boxes --------------------------------------------------------------------------
