@@ -16,6 +16,7 @@ import unicodedata
 from collections.abc import Callable
 from typing import Any
 
+from lxml import etree
 from parsel import Selector
 
 from crawler.extract.base import (
@@ -59,6 +60,8 @@ GENERIC_RULES = BodyRules(
         "[class*=comment]", "[class*=banner]", "[class*=share]", "[class*=social]",
         "[class*=tindnd]", "[id*=adzone]", "[id^=ads]", "[class*=ads-]", "table.article",
         ".notebox", ".readmore-body-box", "zone", "[class*=tag_]", "[class*=tags]",
+        # Fact panels beside the story ("sc-hightlight-box" as OneCMS spells it).
+        "[class*=highlight]", "[class*=hightlight]", "[class*=factbox]",
     ),
     image_box_css=(
         "figure", "table.picture", "table.image", "table.MASTERCMS_TPL_TABLE",
@@ -485,15 +488,14 @@ def extract(html: str | bytes, url: str) -> dict[str, Any]:
     container = best_container(sel)
     if container is None or not title:
         raise NotAnArticle("no title or no text container: not an article page")
-    lead_el = _lead_element(sel)
     boxes = related_boxes(sel, url, container)
-    skip = header_elements(container) | {box for box, _ in boxes}
-    if lead_el is not None and _inside(lead_el, container.root):
-        skip.add(lead_el)
+    skip = header_elements(container) | {box for box, _ in boxes} | lead_elements(container)
     parts = walk_body(container, url, GENERIC_RULES, skip)
     blocks = [b for b in parts.blocks if not _is_meta_line(b.text)]
     blocks = _captions_out(blocks, parts.images)
     blocks, credit, source = _trailing_credit(blocks)
+    if len(blocks) > 1 and _is_subhead(blocks[0]):
+        blocks = blocks[1:]  # a kicker or subhead before the first paragraph
     paragraphs = [b.text for b in blocks]
     declared = declares_article(sel, ld)
     if not declared and not near_headline(sel, container):
@@ -547,12 +549,12 @@ def _text_len(el: Any) -> int:
     return sum(len(t.strip()) for t in el.itertext())
 
 
-def _lead_element(sel: Selector) -> Any | None:
-    for q in _LEAD_CSS:
-        for node in sel.css(q):
-            if len(normalize_text(" ".join(node.xpath(".//text()").getall()))) >= 40:
-                return node.root
-    return None
+def lead_elements(container: Selector) -> set[Any]:
+    """Sapo elements inside the text block (the lead is a field of its own): marked as such
+    by class and long enough to be one."""
+    return {node.root for q in _LEAD_CSS for node in container.css(q)
+            if node.root is not container.root
+            and len(normalize_text(" ".join(node.xpath(".//text()").getall()))) >= 40}
 
 
 _META_WORDS = re.compile(r"\d{1,2}[/.\-]\d{1,2}[/.\-]\d{4}|\d{1,2}[:h]\d{2}|GMT|[•|]")
@@ -669,6 +671,12 @@ def _trailing_credit(blocks: list[Block]) -> tuple[list[Block], str | None, str 
     return blocks, credit, None
 
 
+def _is_subhead(block: Block) -> bool:
+    text = normalize_text(block.text)
+    return (block.bold or block.tag in ("h2", "h3", "h4", "h5", "h6")) and len(text) <= 100 \
+        and not text.endswith((".", ":", "?", "!", "…"))
+
+
 # --- related boxes --------------------------------------------------------------------------
 
 _RELATED_LABEL = re.compile(
@@ -676,6 +684,7 @@ _RELATED_LABEL = re.compile(
     r"|^(xem thêm|đọc thêm|có thể bạn quan tâm|bạn có thể quan tâm|có thể bạn muốn đọc"
     r"|cùng chuyên mục|dòng sự kiện|đọc tiếp|tin cùng chuyên mục|tin khác|các tin khác"
     r"|tin bài liên quan)$", re.I)
+_READ_MORE = re.compile(r"^\W*(xem thêm|đọc thêm|đọc tiếp)\W*$", re.I)
 _RELATED_CLASS = re.compile(r"relate|lien-?quan|tinlienquan|lienquan", re.I)
 _MIN_TITLE_WORDS = 4
 
@@ -722,15 +731,22 @@ def related_boxes(sel: Selector, url: str,
     return found
 
 
+_SHORT_TEXTS = etree.XPath("//body//text()[string-length(normalize-space(.)) < 40]"
+                           "[normalize-space(.)]", smart_strings=True)
+
+
 def _related_candidates(sel: Selector) -> list[Any]:
     out: list[Any] = []
-    for node in sel.xpath("//body//text()[string-length(normalize-space(.)) < 40]"
-                          "[normalize-space(.)]"):
+    for node in _SHORT_TEXTS(sel.root):
         if not is_related_label(str(node)):
             continue
-        label = node.root.getparent() if hasattr(node.root, "getparent") else None
-        if label is None or label.tag in ("a", "button", "option", "script"):
-            continue
+        label = node.getparent()
+        if label is not None and node.is_tail:
+            label = label.getparent()
+        if label is None or label.tag in ("button", "option", "script") or (
+                label.tag == "a" and _READ_MORE.match(normalize_text(str(node)))
+                and not (label.get("href") or "javascript:").startswith(("javascript:", "#"))):
+            continue  # a "read more" link of a teaser card, not a box heading
         box = _box_of(label)
         if box is not None:
             out.append(box)
