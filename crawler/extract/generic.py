@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any
 
 from lxml import etree
@@ -305,13 +305,26 @@ _LEAD_CSS = ("[data-role=sapo]", "[class*=sapo]", "p.description", ".the-article
              "[class*=summary]", "[class*=lead]")
 
 
-def generic_lead(sel: Selector) -> str | None:
+def generic_lead(sel: Selector, outside: Collection[Any] = ()) -> str | None:
+    """The sapo: the lead-marked element (class sapo/summary/lead...) that agrees with the
+    page's description meta, else that meta, else the first lead-marked element. Elements
+    inside ``outside`` (related boxes, whose teasers have summaries too) are not leads."""
+    described = normalize_text(meta_content(sel, "og:description", "description") or "")
+    candidates: list[str] = []
     for q in _LEAD_CSS:
         for node in sel.css(q):
+            if any(_inside(node.root, box) for box in outside):
+                continue
             text = normalize_text(" ".join(node.xpath(".//text()").getall()))
             if len(text) >= 40:
+                candidates.append(text)
+    if described:
+        key = described[:30].lower()
+        for text in candidates:
+            if text.lower().startswith(key) or described.lower().startswith(text[:30].lower()):
                 return text
-    return meta_content(sel, "og:description", "description")
+        return described
+    return candidates[0] if candidates else None
 
 
 _DATE_CSS = ("time", "[data-role=publishdate]", "[class*=publish]", "[class*=post-time]",
@@ -389,8 +402,14 @@ def generic_modified(sel: Selector, ld: dict[str, Any]) -> str | None:
 _SITE_LIKE = re.compile(r"\.(vn|com|net|org)\b|online|báo|news|corp", re.I)
 
 
+# Labels a CMS prints where no name was filled in.
+_PLACEHOLDERS = frozenset({"bút danh", "tác giả", "author", "phóng viên", "admin",
+                           "administrator", "biên tập viên", "ban biên tập", "tổng hợp"})
+
+
 def _plausible_name(name: str) -> bool:
-    return 2 <= len(name) <= 40 and not _SITE_LIKE.search(name) and len(name.split()) <= 5
+    return 2 <= len(name) <= 40 and not _SITE_LIKE.search(name) and len(name.split()) <= 5 \
+        and name.casefold() not in _PLACEHOLDERS
 
 
 _AUTHOR_CSS = ("[data-role=author]", "[class*=author] .name", "p.author", "a.author",
@@ -450,8 +469,57 @@ def generic_section(sel: Selector, objs: list[dict[str, Any]]) -> str | None:
     return links[-1] if links else None
 
 
+_TAG_BOX = re.compile(r"(^|[-_\s])(tags?|keywords?|tu-?khoa|tukhoa)($|[-_\s])", re.I)
+_TAG_LABEL = re.compile(r"^\W*(từ khóa|từ khoá|tags?|keywords?)\W*$", re.I)
+_TAG_MAX_CHARS = 60
+
+
+def visible_tags(sel: Selector) -> list[str]:
+    """The tag links of the page's "Từ khóa" box: a box whose class says tags/keywords (or
+    headed "Từ khóa:"/"Tags"), or links marked itemprop=keywords. Meta keywords hold site
+    boilerplate and separators; the box is what the page shows."""
+    boxes: list[Any] = []
+    for el in sel.root.iter("div", "ul", "p", "section", "span", "footer"):
+        if _TAG_BOX.search(el.get("class") or "") or _TAG_BOX.search(el.get("id") or ""):
+            if not any(_inside(el, b) for b in boxes):
+                boxes.append(el)
+    for node in _SHORT_TEXTS(sel.root):
+        if _TAG_LABEL.match(str(node)):
+            label = node.getparent()
+            box = label.getparent() if label is not None else None
+            while box is not None and box.tag in ("span", "strong", "b", "h3", "h4", "i"):
+                box = box.getparent()
+            if box is not None and box.tag not in ("body", "html"):
+                boxes.append(box)
+    keyword_links = [a for a in sel.root.iter("a") if a.get("itemprop") == "keywords"]
+    if keyword_links:
+        return _tag_texts(keyword_links)
+    # The article's own box is the first one after the headline: trending-tag strips sit in
+    # the page header and footer.
+    order = {el: i for i, el in enumerate(sel.root.iter())}
+    h1 = next(sel.root.iter("h1"), None)
+    start = order.get(h1, -1)
+    for box in sorted(boxes, key=lambda b: order.get(b, 0)):
+        if order.get(box, 0) > start:
+            tags = _tag_texts(list(box.iter("a")))
+            if tags:
+                return tags
+    return []
+
+
+def _tag_texts(links: list[Any]) -> list[str]:
+    out: list[str] = []
+    for a in links:
+        text = clean_label(normalize_text(" ".join(a.itertext())))
+        if text and len(text) <= _TAG_MAX_CHARS and not _TAG_LABEL.match(text) \
+                and text not in out:
+            out.append(text)
+    return out
+
+
 def generic_tags(sel: Selector, ld: dict[str, Any]) -> list[str]:
-    values = [p for t in meta_contents(sel, "article:tag") for p in t.split(",")]
+    values = visible_tags(sel)
+    values = values or [p for t in meta_contents(sel, "article:tag") for p in t.split(",")]
     values = values or jsonld_keywords(ld)
     values = values or (meta_content(sel, "news_keywords") or "").split(",")
     out: list[str] = []
@@ -494,8 +562,9 @@ def extract(html: str | bytes, url: str) -> dict[str, Any]:
     blocks = [b for b in parts.blocks if not _is_meta_line(b.text)]
     blocks = _captions_out(blocks, parts.images)
     blocks, credit, source = _trailing_credit(blocks)
-    if len(blocks) > 1 and _is_subhead(blocks[0]):
-        blocks = blocks[1:]  # a kicker or subhead before the first paragraph
+    prose = [b for b in blocks if not _is_subhead(b)]
+    if len(prose) >= _MIN_BODY_PARAGRAPHS:
+        blocks = prose  # subheads are not paragraphs: out, as a reader's count leaves them
     paragraphs = [b.text for b in blocks]
     declared = declares_article(sel, ld)
     if not declared and not near_headline(sel, container):
@@ -506,7 +575,7 @@ def extract(html: str | bytes, url: str) -> dict[str, Any]:
     return {
         "url": same_site_url(sel, url),
         "title": title,
-        "lead": generic_lead(sel),
+        "lead": generic_lead(sel, [box for box, _ in boxes]),
         "paragraphs": _drop_title_repeats(paragraphs, title),
         "authors": generic_authors(sel, ld, credit, source),
         "published_at": generic_published(sel, ld, container),
@@ -672,9 +741,13 @@ def _trailing_credit(blocks: list[Block]) -> tuple[list[Block], str | None, str 
 
 
 def _is_subhead(block: Block) -> bool:
+    """A subhead: a short line set in bold, as a heading or in capitals, with no sentence
+    end ("Cần có phương án dự phòng", "PHÒNG NGỦ")."""
     text = normalize_text(block.text)
-    return (block.bold or block.tag in ("h2", "h3", "h4", "h5", "h6")) and len(text) <= 100 \
-        and not text.endswith((".", ":", "?", "!", "…"))
+    if len(text) > 100 or text.endswith((".", ":", "?", "!", "…", ";", ",")):
+        return False
+    capitals = text.upper() == text and any(c.isalpha() for c in text)
+    return block.bold or capitals or block.tag in ("h2", "h3", "h4", "h5", "h6")
 
 
 # --- related boxes --------------------------------------------------------------------------
