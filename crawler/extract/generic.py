@@ -72,7 +72,8 @@ GENERIC_RULES = BodyRules(
         ".caption", ".image-caption", "p.Image",
     ),
 )
-_PARAGRAPH_TAGS = ("p", "div", "td", "li", "blockquote", "pre")
+# figcaption: photo stories carry their whole text in captions.
+_PARAGRAPH_TAGS = ("p", "div", "td", "li", "blockquote", "pre", "figcaption")
 _MIN_PARAGRAPH_CHARS = 25
 # An article has at least this much prose in its container; a list page's teasers don't
 # reach it once link text is discounted.
@@ -212,8 +213,9 @@ def best_container(sel: Selector) -> Selector | None:
     return Selector(root=best, type="html") if scores[best] > 0 else None
 
 
-def _linked_headings(container: Selector) -> int:
-    return len(container.xpath(".//*[self::h2 or self::h3 or self::h4][.//a[@href]]"))
+def _linked_headings(container: Selector, exclude: Collection[Any] = ()) -> int:
+    headings = container.xpath(".//*[self::h2 or self::h3 or self::h4][.//a[@href]]")
+    return sum(1 for h in headings if not any(_inside(h.root, box) for box in exclude))
 
 
 def link_density(container: Selector) -> float:
@@ -223,7 +225,7 @@ def link_density(container: Selector) -> float:
 
 
 def looks_like_list(container: Selector, paragraphs: list[str], *, declared: bool,
-                    news_article: bool = False) -> bool:
+                    news_article: bool = False, exclude: Collection[Any] = ()) -> bool:
     """Teaser lists: mostly link text, many linked headings, or too little prose for an
     article. A page that declares itself an article (og:type, JSON-LD, published time) gets
     the benefit of the doubt on length, a JSON-LD NewsArticle (short news items, briefs)
@@ -239,7 +241,8 @@ def looks_like_list(container: Selector, paragraphs: list[str], *, declared: boo
         return True
     if link_density(container) > 0.4:
         return True
-    return _linked_headings(container) >= max(4, len(sentences) // 2)
+    # Story links in boxes left out of the body (related boxes) do not make it a list.
+    return _linked_headings(container, exclude) >= max(4, len(sentences) // 2)
 
 
 def near_headline(sel: Selector, container: Selector, levels: int = 2) -> bool:
@@ -562,6 +565,7 @@ def extract(html: str | bytes, url: str) -> dict[str, Any]:
     blocks = [b for b in parts.blocks if not _is_meta_line(b.text)]
     blocks = _captions_out(blocks, parts.images)
     blocks, credit, source = _trailing_credit(blocks)
+    blocks = photo_story_text(blocks, parts.images)
     prose = [b for b in blocks if not _is_subhead(b)]
     if len(prose) >= _MIN_BODY_PARAGRAPHS:
         blocks = prose  # subheads are not paragraphs: out, as a reader's count leaves them
@@ -570,7 +574,7 @@ def extract(html: str | bytes, url: str) -> dict[str, Any]:
     if not declared and not near_headline(sel, container):
         raise NotAnArticle("no article metadata and no headline next to the text block")
     if looks_like_list(container, [normalize_text(p) for p in paragraphs], declared=declared,
-                       news_article=bool(ld)):
+                       news_article=bool(ld), exclude=[box for box, _ in boxes]):
         raise NotAnArticle("the main text block reads like a list of teasers, not an article")
     return {
         "url": same_site_url(sel, url),
@@ -740,6 +744,25 @@ def _trailing_credit(blocks: list[Block]) -> tuple[list[Block], str | None, str 
     return blocks, credit, None
 
 
+def photo_story_text(blocks: list[Block], images: list[dict[str, str | None]]) -> list[Block]:
+    """A photo story tells its story in captions: when they hold over twice as much text as
+    the paragraphs around them, they are the body (taken out of the images, so that cleaning
+    does not drop them from the body as caption repeats)."""
+    captions = [i["caption"] for i in images if i.get("caption")]
+    prose = sum(len(b.text) for b in blocks)
+    if len(captions) < 2 or sum(map(len, captions)) <= 2 * prose:
+        return blocks
+    out = list(blocks)
+    seen: set[str] = set()
+    for image in images:
+        caption = image.get("caption")
+        if caption and caption not in seen:
+            seen.add(caption)
+            out.append(Block(caption))
+        image["caption"] = None
+    return out
+
+
 def _is_subhead(block: Block) -> bool:
     """A subhead: a short line set in bold, as a heading or in capitals, with no sentence
     end ("Cần có phương án dự phòng", "PHÒNG NGỦ")."""
@@ -759,7 +782,7 @@ _RELATED_LABEL = re.compile(
     r"|tin bài liên quan)$", re.I)
 _READ_MORE = re.compile(r"^\W*(xem thêm|đọc thêm|đọc tiếp)\W*$", re.I)
 _RELATED_CLASS = re.compile(r"relate|lien-?quan|tinlienquan|lienquan", re.I)
-_MIN_TITLE_WORDS = 4
+_MIN_TITLE_WORDS = 5
 
 
 def is_related_label(text: str) -> bool:
@@ -787,21 +810,54 @@ def related_boxes(sel: Selector, url: str,
     for box in _related_candidates(sel):
         if any(_inside(box, b) for b, _ in found) or _inside(body, box):
             continue  # a box already read, or one that would swallow the article
+        if _inside(box, body) and _text_len(box) > _MAX_BOX_SHARE * _text_len(body):
+            continue  # most of the story's own text: not a box beside it
         items: list[dict[str, str]] = []
+        stories = 0
         for a in box.iter("a"):
             href = (a.get("href") or "").strip()
             if not href or href.startswith(("javascript:", "#", "mailto:")):
                 continue
             link = canonical_url(href, url)
             title = _anchor_title(a)
-            if link == here or link in seen or len(title.split()) < _MIN_TITLE_WORDS \
-                    or not host_matches(link, [site]):
+            if link == here or not is_story_title(title) or not host_matches(link, [site]) \
+                    or not is_story_url(link):
                 continue
-            seen.add(link)
-            items.append({"url": link, "title": title})
-        if items:
+            stories += 1
+            if link not in seen:
+                seen.add(link)
+                items.append({"url": link, "title": title})
+        if stories:  # a box repeating another's stories is still a box to leave out
             found.append((box, items))
     return found
+
+
+_MAX_BOX_SHARE = 0.5
+_STORY_PATH = re.compile(r"\d{4}|(?:[^/-]+-){4}")
+
+
+def is_story_url(url: str) -> bool:
+    """A link to a story, not a section: its path carries an id (four digits or more) or a
+    long slug.
+
+    >>> is_story_url("https://x.vn/giai-tri/"), is_story_url("https://x.vn/a-b-post1874068.tpo")
+    (False, True)
+    >>> is_story_url("https://x.vn/suc-khoe/202507/trien-khai-chien-dich-tiem-chung-5f3a2c1/")
+    True
+    """
+    from urllib.parse import urlsplit
+
+    return bool(_STORY_PATH.search(urlsplit(url).path))
+
+
+def is_story_title(title: str) -> bool:
+    """Long enough to be a headline: at least five words (section names are shorter).
+
+    >>> is_story_title("Tài chính - Chứng khoán"), is_story_title("5 anh trai bị loại tàn nhẫn")
+    (False, True)
+    """
+    return len(re.findall(r"\w+", title)) >= _MIN_TITLE_WORDS
+
 
 
 _SHORT_TEXTS = etree.XPath("//body//text()[string-length(normalize-space(.)) < 40]"
@@ -837,7 +893,7 @@ def _box_of(label: Any) -> Any | None:
         if parent is None or parent.tag in ("body", "html"):
             return None
         el = parent
-        if any(len(_anchor_title(a).split()) >= _MIN_TITLE_WORDS for a in el.iter("a")):
+        if any(is_story_title(_anchor_title(a)) for a in el.iter("a")):
             return el
     return None
 
