@@ -719,6 +719,16 @@ _AGENCY = re.compile(r"^(TTXVN|VNA|TTXVN/VNA|PV|CTV|BTV|PV-CTV|Vietnam\+|Vietnam
 _CREDIT_MAX = 60
 
 
+def is_agency(credit: str) -> bool:
+    """A credit naming news agencies only ("TTXVN", "(TTXVN/Vietnam+)", "Reuters, AFP").
+
+    >>> is_agency("(TTXVN/Vietnam+)"), is_agency("Minh Tâm/TTXVN")
+    (True, False)
+    """
+    parts = [p for p in re.split(r"\s*[/,;]\s*|\s+-\s+", credit.strip("()[] ")) if p]
+    return bool(parts) and all(_AGENCY.match(p) for p in parts)
+
+
 def _trailing_credit(blocks: list[Block]) -> tuple[list[Block], str | None, str | None]:
     """Drop the lines that close a story without being its text: promos ("Mời bạn đọc vào
     chuyên mục..."), then a short right-aligned or bold credit line ("Minh Tâm", "TTXVN",
@@ -732,14 +742,14 @@ def _trailing_credit(blocks: list[Block]) -> tuple[list[Block], str | None, str 
     last = blocks[-1]
     text = normalize_text(last.text)
     credit = text.strip("()[] ")
-    source = bool(_SOURCE_CREDIT.match(credit)) and len(credit) <= 40 \
-        and not credit.endswith((".", "?", "!"))
+    source = (bool(_SOURCE_CREDIT.match(credit)) and len(credit) <= 40
+              and not credit.endswith((".", "?", "!"))) or is_agency(credit)
     styled = (last.right_aligned or last.bold) and len(text) <= _CREDIT_MAX and (
         last.right_aligned or not text.endswith((".", ":", "?", "!")))
     if not (source or styled):
         return blocks, None, None
     blocks.pop()
-    if source or _AGENCY.match(credit):
+    if source or is_agency(credit):
         return blocks, None, credit  # a source or agency, not a person
     return blocks, credit, None
 
@@ -783,6 +793,8 @@ _RELATED_LABEL = re.compile(
 _READ_MORE = re.compile(r"^\W*(xem thêm|đọc thêm|đọc tiếp)\W*$", re.I)
 _RELATED_CLASS = re.compile(r"relate|lien-?quan|tinlienquan|lienquan", re.I)
 _MIN_TITLE_WORDS = 5
+# Where a CMS says what a box is: class and id, or data attributes (data-source="related-news").
+_BOX_ATTRS = ("class", "id", "data-source", "data-type", "data-role", "type")
 
 
 def is_related_label(text: str) -> bool:
@@ -880,7 +892,7 @@ def _related_candidates(sel: Selector) -> list[Any]:
         if box is not None:
             out.append(box)
     for el in sel.root.iter("div", "section", "ul", "aside"):
-        if _RELATED_CLASS.search(f"{el.get('class') or ''} {el.get('id') or ''}"):
+        if _RELATED_CLASS.search(" ".join(el.get(a) or "" for a in _BOX_ATTRS)):
             out.append(el)
     return out
 
