@@ -819,7 +819,7 @@ def related_boxes(sel: Selector, url: str,
     body = container.root
     found: list[tuple[Any, list[dict[str, str]]]] = []
     seen: set[str] = set()
-    for box in _related_candidates(sel):
+    for box in _related_candidates(sel, body):
         if any(_inside(box, b) for b, _ in found) or _inside(body, box):
             continue  # a box already read, or one that would swallow the article
         if _inside(box, body) and _text_len(box) > _MAX_BOX_SHARE * _text_len(body):
@@ -876,8 +876,32 @@ _SHORT_TEXTS = etree.XPath("//body//text()[string-length(normalize-space(.)) < 4
                            "[normalize-space(.)]", smart_strings=True)
 
 
-def _related_candidates(sel: Selector) -> list[Any]:
-    out: list[Any] = []
+_CARD_MAX_CHARS = 400
+
+
+def story_cards(container: Any) -> list[Any]:
+    """Story cards embedded in the text block: a linked headline (an h2-h5 inside or around
+    a link) with its thumbnail and teaser, as the widest element under the container that
+    stays short (vov's ``article.inner-article``, "Đọc thêm" cards between paragraphs)."""
+    cards: list[Any] = []
+    for h in container.iter("h2", "h3", "h4", "h5"):
+        linked = any(a.tag == "a" for a in h.iterancestors()) or next(h.iter("a"), None) \
+            is not None
+        if not linked or any(_inside(h, c) for c in cards):
+            continue
+        card = None
+        el = h
+        while el.getparent() is not None and el.getparent() is not container \
+                and _text_len(el.getparent()) <= _CARD_MAX_CHARS:
+            el = el.getparent()
+            card = el
+        if card is not None and next(card.iter("a"), None) is not None:
+            cards.append(card)
+    return cards
+
+
+def _related_candidates(sel: Selector, container: Any | None = None) -> list[Any]:
+    out: list[Any] = story_cards(container) if container is not None else []
     for node in _SHORT_TEXTS(sel.root):
         if not is_related_label(str(node)):
             continue
