@@ -197,6 +197,8 @@ def score_containers(root: Any) -> dict[Any, float]:
         if score <= 0:
             continue
         parent = el.getparent()
+        if el.tag == "figcaption" and parent is not None and parent.tag == "figure":
+            parent = parent.getparent()  # a caption scores the block its figure sits in
         if parent is not None:
             scores[parent] = scores.get(parent, 0.0) + score
             grand = parent.getparent()
@@ -416,7 +418,8 @@ def _plausible_name(name: str) -> bool:
 
 
 _AUTHOR_CSS = ("[data-role=author]", "[class*=author] .name", "p.author", "a.author",
-               "[class*=author-name]", "[rel=author]", "[class*=author]", "[class*=byline]")
+               "[class*=author-name]", "[rel=author]", "[class*=author]", "[class*=byline]",
+               "div.t1 > span.t2")
 
 
 def generic_authors(sel: Selector, ld: dict[str, Any], credit: str | None,
@@ -560,7 +563,8 @@ def extract(html: str | bytes, url: str) -> dict[str, Any]:
     if container is None or not title:
         raise NotAnArticle("no title or no text container: not an article page")
     boxes = related_boxes(sel, url, container)
-    skip = header_elements(container) | {box for box, _ in boxes} | lead_elements(container)
+    skip = header_elements(container) | {box for box, _ in boxes} | lead_elements(container) \
+        | list_boxes(container.root) | byline_elements(container)
     parts = walk_body(container, url, GENERIC_RULES, skip)
     blocks = [b for b in parts.blocks if not _is_meta_line(b.text)]
     blocks = _captions_out(blocks, parts.images)
@@ -620,6 +624,14 @@ def header_elements(container: Selector) -> set[Any]:
 
 def _text_len(el: Any) -> int:
     return sum(len(t.strip()) for t in el.itertext())
+
+
+def byline_elements(container: Selector) -> set[Any]:
+    """Short author-marked elements inside the text block (``div.t1 > span.t2``,
+    ``p.author``): they go to ``authors``, not the body."""
+    return {node.root for q in _AUTHOR_CSS for node in container.css(q)
+            if node.root is not container.root
+            and len(normalize_text(" ".join(node.xpath(".//text()").getall()))) <= 60}
 
 
 def lead_elements(container: Selector) -> set[Any]:
@@ -819,7 +831,7 @@ def related_boxes(sel: Selector, url: str,
     body = container.root
     found: list[tuple[Any, list[dict[str, str]]]] = []
     seen: set[str] = set()
-    for box in _related_candidates(sel, body):
+    for box, heading in _related_candidates(sel, body):
         if any(_inside(box, b) for b, _ in found) or _inside(body, box):
             continue  # a box already read, or one that would swallow the article
         if _inside(box, body) and _text_len(box) > _MAX_BOX_SHARE * _text_len(body):
@@ -841,6 +853,8 @@ def related_boxes(sel: Selector, url: str,
                 items.append({"url": link, "title": title})
         if stories:  # a box repeating another's stories is still a box to leave out
             found.append((box, items))
+            if heading is not None:
+                found.append((heading, []))
     return found
 
 
@@ -877,6 +891,31 @@ _SHORT_TEXTS = etree.XPath("//body//text()[string-length(normalize-space(.)) < 4
 
 
 _CARD_MAX_CHARS = 400
+# Boxes of other stories that are not related ones: out of the body, not into ``related``.
+_LIST_LABEL = re.compile(
+    r"^(tin tức gần đây|tin gần đây|tin mới|tin mới nhất|tin mới cập nhật|đọc nhiều|xem nhiều"
+    r"|tin đọc nhiều|tin xem nhiều|bài đọc nhiều|tin nổi bật|nổi bật|tin khác|tin hot"
+    r"|tin cùng tác giả)$", re.I)
+
+
+def list_boxes(container: Any) -> set[Any]:
+    """Boxes inside the text block headed "Tin tức gần đây", "Đọc nhiều", "Tin mới"...:
+    lists of other stories that some CMSs (old zing pages) place inside the article."""
+    out: set[Any] = set()
+    for node in _CONTAINER_TEXTS(container):
+        if not _LIST_LABEL.match(normalize_text(str(node)).strip(" :»›>-")):
+            continue
+        label = node.getparent()
+        if label is not None and node.is_tail:
+            label = label.getparent()
+        box = _box_of(label, stop=container) if label is not None else None
+        if box is not None and box is not container:
+            out.add(box)
+    return out
+
+
+_CONTAINER_TEXTS = etree.XPath(".//text()[string-length(normalize-space(.)) < 40]"
+                               "[normalize-space(.)]", smart_strings=True)
 
 
 def story_cards(container: Any) -> list[Any]:
@@ -900,8 +939,11 @@ def story_cards(container: Any) -> list[Any]:
     return cards
 
 
-def _related_candidates(sel: Selector, container: Any | None = None) -> list[Any]:
-    out: list[Any] = story_cards(container) if container is not None else []
+def _related_candidates(sel: Selector, container: Any | None = None,
+                        ) -> list[tuple[Any, Any | None]]:
+    """(box, its heading when that is a separate element) for every likely related box."""
+    out: list[tuple[Any, Any | None]] = [
+        (card, None) for card in (story_cards(container) if container is not None else [])]
     for node in _SHORT_TEXTS(sel.root):
         if not is_related_label(str(node)):
             continue
@@ -912,21 +954,44 @@ def _related_candidates(sel: Selector, container: Any | None = None) -> list[Any
                 label.tag == "a" and _READ_MORE.match(normalize_text(str(node)))
                 and not (label.get("href") or "javascript:").startswith(("javascript:", "#"))):
             continue  # a "read more" link of a teaser card, not a box heading
+        heading, listing = _heading_and_list(label)
+        if listing is not None:  # "<p><b>Xem thêm:</b></p><ul>...</ul>": two siblings
+            out.append((listing, heading))
+            continue
         box = _box_of(label)
         if box is not None:
-            out.append(box)
+            out.append((box, None))
     for el in sel.root.iter("div", "section", "ul", "aside"):
         if _RELATED_CLASS.search(" ".join(el.get(a) or "" for a in _BOX_ATTRS)):
-            out.append(el)
+            out.append((el, None))
     return out
 
 
-def _box_of(label: Any) -> Any | None:
-    """The smallest ancestor of a box heading (up to four levels up) holding story links."""
+def _heading_and_list(label: Any) -> tuple[Any, Any | None]:
+    """A heading line with no links of its own (the label, or its paragraph up to two levels
+    up) and the element right after it, when that one holds story links."""
+    el = label
+    for _ in range(3):
+        if next(el.iter("a"), None) is not None and el.tag != "a":
+            break
+        after = el.getnext()
+        while after is not None and not isinstance(after.tag, str):
+            after = after.getnext()
+        if after is not None and any(is_story_title(_anchor_title(a)) for a in after.iter("a")):
+            return el, after
+        if _text_len(el) > 40 or el.getparent() is None:
+            break
+        el = el.getparent()
+    return label, None
+
+
+def _box_of(label: Any, stop: Any | None = None) -> Any | None:
+    """The smallest ancestor of a box heading (up to four levels up, below ``stop``) holding
+    story links."""
     el = label
     for _ in range(4):
         parent = el.getparent()
-        if parent is None or parent.tag in ("body", "html"):
+        if parent is None or parent.tag in ("body", "html") or parent is stop:
             return None
         el = parent
         if any(is_story_title(_anchor_title(a)) for a in el.iter("a")):
