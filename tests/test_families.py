@@ -16,7 +16,7 @@ from conftest import FIXTURES
 from crawler.extract.base import selector_for
 from crawler.extract.clean import PARAGRAPH_SEP, clean_article, raw_to_article
 
-FAMILY_MODULES = ("onecms", "anphp")
+FAMILY_MODULES = ("onecms", "anphp", "mediatech")
 CRAWLED_AT = "2026-10-01T00:00:00Z"
 
 
@@ -70,6 +70,7 @@ def test_detect_only_its_own_markup(name: str) -> None:
 ONECMS_URL = ("https://baohaiphong.vn/khanh-thanh-cau-tan-vu-moi-noi-hai-bo-song-lach-tray-"
               "481516.html")
 ANPHP_URL = "https://baoangiang.com.vn/nong-dan-thoai-son-thu-hoach-lua-thu-dong-a512345.html"
+MEDIATECH_URL = "https://baotayninh.vn/tay-ninh-mo-rong-vung-trong-mi-cong-nghe-cao-160123.html"
 GOLDEN: dict[str, tuple[str, dict[str, Any]]] = {
     "onecms": (ONECMS_URL, {
         "url": ONECMS_URL,
@@ -135,6 +136,29 @@ GOLDEN: dict[str, tuple[str, dict[str, Any]]] = {
             {"url": "https://baoangiang.com.vn/thoai-son-ra-quan-lam-thuy-loi-a512200.html",
              "title": "Thoại Sơn ra quân làm thủy lợi"},
         ],
+    }),
+    # The page opens with an empty <html></html> and nests a second document in the body.
+    "mediatech": (MEDIATECH_URL, {
+        "url": MEDIATECH_URL,
+        "title": "Tây Ninh mở rộng vùng trồng mì công nghệ cao",
+        # The nested p.sapo, not the 300-character div.sapo cut running into the body.
+        "lead": "Tỉnh đặt mục tiêu 5.000 ha mì công nghệ cao vào năm 2027, gấp đôi hiện nay.",
+        # The bold subhead "Giống mới kháng bệnh" is not a paragraph; the in-<p> ad is gone.
+        "paragraphs": [
+            "Nông dân các xã phía Bắc đã chuyển sang giống mì kháng bệnh khảm lá.",
+            "Năng suất bình quân đạt 35 tấn/ha, cao hơn giống cũ 8 tấn.",
+            "Sở Nông nghiệp sẽ hỗ trợ nông dân vốn mua giống trong hai năm tới.",
+        ],
+        "authors": ["Minh Tâm"],  # "Minh Tâm/Báo Tây Ninh": person / paper
+        "published_at": "2026-10-05T09:12:00+07:00",
+        "modified_at": "2026-10-05T09:30:00+07:00",  # JSON-LD's UTC "…T02:30:00.000000Z"
+        "section": "Kinh tế",
+        "tags": [],
+        "images": [{"url": "https://media.baotayninh.vn/upload/image/202610/medium/"
+                           "130001_mi.jpg",
+                    "caption": "Thu hoạch mì tại xã Tân Hòa. Ảnh: Minh Tâm"}],
+        "related": [{"url": "https://baotayninh.vn/gia-mi-lat-tang-160100.html",
+                     "title": "Giá mì lát tăng"}],  # "Tin đọc nhiều" is not related
     }),
 }
 

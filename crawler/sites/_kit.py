@@ -143,24 +143,40 @@ def headed_boxes(sel: Selector, heading_xpath: str, box_xpath: str,
     return out
 
 
-def emphasis_only(el: Any) -> bool:
-    """Is all of the element's text inside <em>/<i> (a caption written as a paragraph)?"""
-    if not text_of(el):
-        return False
-    if (el.text or "").strip():
+def _all_inside(el: Any, wanted: tuple[str, ...], through: tuple[str, ...]) -> bool:
+    """Is all of the element's text inside ``wanted`` tags (reached through ``through``)?"""
+    if not text_of(el) or (el.text or "").strip():
         return False
     for child in el:
         tag = child.tag.lower() if isinstance(child.tag, str) else ""
         if (child.tail or "").strip():
             return False
-        if tag in ("em", "i"):
+        if tag in wanted:
             continue
-        if tag in ("span", "font", "strong", "b") and emphasis_only(child):
+        if tag in through and _all_inside(child, wanted, through):
             continue
         if tag == "br" or not text_of(child):
             continue
         return False
     return True
+
+
+def emphasis_only(el: Any) -> bool:
+    """Is all of the element's text inside <em>/<i> (a caption written as a paragraph)?"""
+    return _all_inside(el, ("em", "i"), ("span", "font", "strong", "b"))
+
+
+_SENTENCE_END = (".", "!", "?", "…", "\"", "”", ":")
+
+
+def is_subhead(el: Any) -> bool:
+    """A paragraph that is a bold subhead: short, all inside <strong>/<b>, no final stop
+    ("<p><strong>Cần có phương án dự phòng</strong></p>"). Not body text: readers and the
+    truth files count paragraphs without them."""
+    if el.tag.lower() != "p" or not _all_inside(el, ("strong", "b"), ("span", "font", "em", "i")):
+        return False
+    text = text_of(el)
+    return len(text) <= 150 and not text.endswith(_SENTENCE_END)
 
 
 def image_only(el: Any) -> bool:
@@ -175,10 +191,12 @@ def walk_children(container: Any, url: str, rules: BodyRules, *,
     form: ``<p><img></p><p><em>caption</em></p>``). ``skip(el)`` leaves a child out."""
     parts = BodyParts()
     pending: list[dict[str, str | None]] = []
+    skip_tests = simple_tests(rules.skip_css) or ()
     for child in container:
         if not isinstance(child.tag, str) or child.tag.lower() in NEVER_TEXT_TAGS:
             continue
-        if skip is not None and skip(child):
+        if (skip is not None and skip(child)) or is_subhead(child) \
+                or (skip_tests and matches_any(child, skip_tests)):
             continue
         if pending and child.tag.lower() == "p" and emphasis_only(child):
             caption = text_of(child)
