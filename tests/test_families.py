@@ -16,7 +16,7 @@ from conftest import FIXTURES
 from crawler.extract.base import selector_for
 from crawler.extract.clean import PARAGRAPH_SEP, clean_article, raw_to_article
 
-FAMILY_MODULES = ("onecms", "anphp", "mediatech")
+FAMILY_MODULES = ("onecms", "anphp", "mediatech", "vnptportal")
 CRAWLED_AT = "2026-10-01T00:00:00Z"
 
 
@@ -71,6 +71,7 @@ ONECMS_URL = ("https://baohaiphong.vn/khanh-thanh-cau-tan-vu-moi-noi-hai-bo-song
               "481516.html")
 ANPHP_URL = "https://baoangiang.com.vn/nong-dan-thoai-son-thu-hoach-lua-thu-dong-a512345.html"
 MEDIATECH_URL = "https://baotayninh.vn/tay-ninh-mo-rong-vung-trong-mi-cong-nghe-cao-160123.html"
+VNPT_URL = "https://baophuyen.vn/72/51234/mua-thu-hoach-ca-ngu-dai-duong/"
 GOLDEN: dict[str, tuple[str, dict[str, Any]]] = {
     "onecms": (ONECMS_URL, {
         "url": ONECMS_URL,
@@ -159,6 +160,29 @@ GOLDEN: dict[str, tuple[str, dict[str, Any]]] = {
                     "caption": "Thu hoạch mì tại xã Tân Hòa. Ảnh: Minh Tâm"}],
         "related": [{"url": "https://baotayninh.vn/gia-mi-lat-tang-160100.html",
                      "title": "Giá mì lát tăng"}],  # "Tin đọc nhiều" is not related
+    }),
+    # An archive story in a second <html><body> nested in <main>, pasted from Word.
+    "vnptportal": (VNPT_URL, {
+        "url": VNPT_URL,  # og:url (legacy id scheme); no canonical link
+        "title": "Mùa thu hoạch cá ngừ đại dương",
+        "lead": "Ngư dân Tuy An trúng đậm cá ngừ đại dương đầu vụ.",
+        # The capitals subhead "GIÁ CÁ" is not a paragraph; NBSP normalised.
+        "paragraphs": [
+            "Từ đầu tháng 3, hơn 200 tàu câu cá ngừ của huyện đã cập cảng Tiên Châu.",
+            "Giá cá ngừ loại 1 đạt 180.000 đồng/kg, cao hơn cùng kỳ năm trước.",
+        ],
+        # The final right-aligned bold line; the "Bút danh" placeholder is no name.
+        "authors": ["Trần Quỳnh Nga"],
+        "published_at": "2012-04-03T06:45:00+07:00",  # the header row's time, not the boxes'
+        "modified_at": None,
+        "section": "Kinh tế",
+        "tags": ["cá ngừ đại dương"],
+        "images": [{"url": "https://baophuyen.vn/Upload/Images/2012/thang%204/3/"
+                           "ca-ngu-120403.jpg",
+                    "caption": "Cá ngừ lên bến Tiên Châu"}],  # the layout table's second row
+        "related": [{"url": "https://baophuyen.vn/kinh-te/202503/"
+                            "cang-ca-tien-chau-mo-rong-1a2b3c4/",
+                     "title": "Cảng cá Tiên Châu mở rộng"}],
     }),
 }
 

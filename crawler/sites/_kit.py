@@ -11,6 +11,7 @@ import copy
 import re
 from collections.abc import Iterable, Sequence
 from typing import Any
+from urllib.parse import urljoin
 
 from parsel import Selector
 
@@ -170,13 +171,39 @@ _SENTENCE_END = (".", "!", "?", "…", "\"", "”", ":")
 
 
 def is_subhead(el: Any) -> bool:
-    """A paragraph that is a bold subhead: short, all inside <strong>/<b>, no final stop
-    ("<p><strong>Cần có phương án dự phòng</strong></p>"). Not body text: readers and the
-    truth files count paragraphs without them."""
-    if el.tag.lower() != "p" or not _all_inside(el, ("strong", "b"), ("span", "font", "em", "i")):
-        return False
+    """A paragraph that is a subhead: short, no final stop, and either all inside
+    <strong>/<b> ("<p><strong>Cần có phương án dự phòng</strong></p>") or written in capitals
+    ("PHÒNG NGỦ"). Not body text: readers and the truth files count paragraphs without them."""
+    if not isinstance(el.tag, str) or el.tag.lower() != "p" or right_aligned(el):
+        return False  # a right-aligned bold line is a byline, not a subhead
     text = text_of(el)
-    return len(text) <= 150 and not text.endswith(_SENTENCE_END)
+    if not text or len(text) > 150 or text.endswith(_SENTENCE_END):
+        return False
+    if len(text) <= 60 and text.isupper():
+        return True
+    return _all_inside(el, ("strong", "b"), ("span", "font", "em", "i"))
+
+
+def right_aligned(el: Any) -> bool:
+    style = (el.get("style") or "").replace(" ", "").lower()
+    return "text-align:right" in style or (el.get("align") or "").lower() == "right"
+
+
+def table_image(el: Any, url: str) -> list[dict[str, str | None]] | None:
+    """A layout table holding photos and a short caption (Word-pasted and older CMS bodies:
+    image row, caption row), as images; None for any other table (data tables are text)."""
+    if not isinstance(el.tag, str) or el.tag.lower() != "table" or not el.xpath(".//img"):
+        return None
+    caption = text_of(el)
+    if len(caption) > 300:
+        return None
+    out: list[dict[str, str | None]] = []
+    for img in el.iter("img"):
+        src = next((img.get(a) for a in ("data-src", "data-original", "src")
+                    if (img.get(a) or "").strip() and not img.get(a).startswith("data:")), None)
+        if src:
+            out.append({"url": urljoin(url, src.strip()), "caption": caption or None})
+    return out
 
 
 def image_only(el: Any) -> bool:
@@ -202,6 +229,11 @@ def walk_children(container: Any, url: str, rules: BodyRules, *,
             caption = text_of(child)
             for img in pending:
                 img["caption"] = caption
+            pending = []
+            continue
+        table = table_image(child, url)
+        if table is not None:
+            parts.images.extend(table)
             pending = []
             continue
         sub = walk_body(_walkable(child, rules), url, rules)
