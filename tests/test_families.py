@@ -13,8 +13,10 @@ from typing import Any
 import pytest
 from conftest import FIXTURES
 
+from crawler.extract import extract_with_info
 from crawler.extract.base import selector_for
 from crawler.extract.clean import PARAGRAPH_SEP, clean_article, raw_to_article
+from crawler.sites import get_profile, profile_for_url
 
 FAMILY_MODULES = ("onecms", "anphp", "mediatech", "vnptportal")
 CRAWLED_AT = "2026-10-01T00:00:00Z"
@@ -26,7 +28,11 @@ def family(name: str) -> Any:
 
 def run(module: Any, html: str | bytes, url: str) -> dict[str, Any]:
     """The family's raw dict cleaned exactly as a crawl cleans it, as plain fields."""
-    article = clean_article(raw_to_article(module.extract(html, url), crawled_at=CRAWLED_AT))
+    return fields(clean_article(raw_to_article(module.extract(html, url),
+                                               crawled_at=CRAWLED_AT)))
+
+
+def fields(article: Any) -> dict[str, Any]:
     return {
         "url": article.url,
         "title": article.title,
@@ -243,5 +249,28 @@ def test_real_page(shared: Path, name: str, page: str) -> None:
     mod = family(name)
     assert mod.detect(selector_for(html, truth["url"]))
     got = run(mod, html, truth["url"])
+    assert got["url"] == truth["url"]
+    check_against_truth(got, truth)
+
+
+# --- profiles checked on real pages ---------------------------------------------------------
+
+PROFILE_PAGES = [
+    ("qdnd", "TranVu2005__qdnd_813419.html"),
+]
+
+
+@pytest.mark.parametrize(("slug", "page"), PROFILE_PAGES, ids=[p for _, p in PROFILE_PAGES])
+def test_profile_on_real_page(shared: Path, slug: str, page: str) -> None:
+    path = shared / "html" / page
+    if not path.is_file():
+        pytest.skip(f"real page {path} is absent")
+    truth = truth_of(shared, page)
+    profile = get_profile(slug)
+    assert profile_for_url(truth["url"]) is profile
+    article, used = extract_with_info(path.read_bytes(), truth["url"], crawled_at=CRAWLED_AT,
+                                      profile=profile)
+    assert used == f"profile:{slug}"
+    got = fields(article)
     assert got["url"] == truth["url"]
     check_against_truth(got, truth)

@@ -167,6 +167,11 @@ def emphasis_only(el: Any) -> bool:
     return _all_inside(el, ("em", "i"), ("span", "font", "strong", "b"))
 
 
+def bold_only(el: Any) -> bool:
+    """Is all of the element's text inside <strong>/<b>?"""
+    return _all_inside(el, ("strong", "b"), ("span", "font", "em", "i"))
+
+
 _SENTENCE_END = (".", "!", "?", "…", "\"", "”", ":")
 
 
