@@ -172,6 +172,7 @@ def bold_only(el: Any) -> bool:
     return _all_inside(el, ("strong", "b"), ("span", "font", "em", "i"))
 
 
+_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 _SENTENCE_END = (".", "!", "?", "…", "\"", "”", ":")
 
 
@@ -227,7 +228,9 @@ def walk_children(container: Any, url: str, rules: BodyRules, *,
     for child in container:
         if not isinstance(child.tag, str) or child.tag.lower() in NEVER_TEXT_TAGS:
             continue
-        if (skip is not None and skip(child)) or is_subhead(child) \
+        # Headings inside a body are subheads: not paragraphs (as readers count them).
+        if child.tag.lower() in _HEADINGS or (skip is not None and skip(child)) \
+                or is_subhead(child) \
                 or (skip_tests and matches_any(child, skip_tests)):
             continue
         if pending and child.tag.lower() == "p" and emphasis_only(child):
