@@ -258,6 +258,7 @@ def test_real_page(shared: Path, name: str, page: str) -> None:
 PROFILE_PAGES = [
     ("qdnd", "TranVu2005__qdnd_813419.html"),
     ("vov", "braycolony1y__vov_post1315698.html"),
+    ("laodong", "TranVu2005__laodong_1432162.html"),
 ]
 
 

@@ -16,6 +16,7 @@ from urllib.parse import urljoin
 from parsel import Selector
 
 from crawler.extract.base import (
+    BLOCK_TAGS,
     NEVER_TEXT_TAGS,
     BodyParts,
     BodyRules,
@@ -79,9 +80,33 @@ def visible_date(*texts: str | None) -> str | None:
 
 
 def text_of(el: Any) -> str:
-    """An lxml element's text, scripts and styles left out, single-spaced."""
-    parts = el.xpath(".//text()[not(ancestor::script or ancestor::style)]")
-    return " ".join(" ".join(parts).split())
+    """An lxml element's text, single-spaced, scripts and styles left out. Inline elements
+    join their neighbours as written ("<a>lương</a>." stays "lương."); block elements and
+    <br> separate words.
+
+    >>> from lxml import html
+    >>> text_of(html.fromstring("<p>tới 2 tháng <a>lương</a>.<br>Mới<div>x</div></p>"))
+    'tới 2 tháng lương. Mới x'
+    """
+    out: list[str] = []
+    _text_into(el, out)
+    return " ".join("".join(out).split())
+
+
+def _text_into(el: Any, out: list[str]) -> None:
+    tag = el.tag.lower() if isinstance(el.tag, str) else ""
+    if tag in ("script", "style", "noscript", "template"):
+        return
+    block = tag in BLOCK_TAGS or tag == "br"
+    if block:
+        out.append(" ")
+    out.append(el.text or "")
+    for child in el:
+        if isinstance(child.tag, str):
+            _text_into(child, out)
+        out.append(child.tail or "")
+    if block:
+        out.append(" ")
 
 
 def first_el(sel: Selector, xpath: str) -> Any | None:
@@ -173,21 +198,23 @@ def bold_only(el: Any) -> bool:
 
 
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
-_SENTENCE_END = (".", "!", "?", "…", "\"", "”", ":")
+_SENTENCE_END = (".", "!", "?", "…", "\"", "”")
 
 
 def is_subhead(el: Any) -> bool:
     """A paragraph that is a subhead: short, no final stop, and either all inside
-    <strong>/<b> ("<p><strong>Cần có phương án dự phòng</strong></p>") or written in capitals
-    ("PHÒNG NGỦ"). Not body text: readers and the truth files count paragraphs without them."""
+    <strong>/<b> ("<p><strong>Cần có phương án dự phòng</strong></p>", "<p><strong>Hướng
+    dẫn tập thiền định:</strong>") or written in capitals ("PHÒNG NGỦ"). Not body text:
+    readers and the truth files count paragraphs without them. A plain line ending in ":"
+    introduces a list and stays."""
     if not isinstance(el.tag, str) or el.tag.lower() != "p" or right_aligned(el):
         return False  # a right-aligned bold line is a byline, not a subhead
     text = text_of(el)
     if not text or len(text) > 150 or text.endswith(_SENTENCE_END):
         return False
-    if len(text) <= 60 and text.isupper():
+    if len(text) <= 60 and text.isupper() and not text.endswith(":"):
         return True
-    return _all_inside(el, ("strong", "b"), ("span", "font", "em", "i"))
+    return bold_only(el)
 
 
 def right_aligned(el: Any) -> bool:
