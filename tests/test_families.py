@@ -13,10 +13,11 @@ from typing import Any
 import pytest
 from conftest import FIXTURES
 
-from crawler.extract import extract_with_info
-from crawler.extract.base import selector_for
+from crawler.extract import NotAnArticle, extract_with_info
+from crawler.extract.base import article_links, selector_for
 from crawler.extract.clean import PARAGRAPH_SEP, clean_article, raw_to_article
 from crawler.sites import get_profile, profile_for_url
+from crawler.urls import canonical_url
 
 FAMILY_MODULES = ("onecms", "anphp", "mediatech", "vnptportal")
 CRAWLED_AT = "2026-10-01T00:00:00Z"
@@ -276,3 +277,63 @@ def test_profile_on_real_page(shared: Path, slug: str, page: str) -> None:
     got = fields(article)
     assert got["url"] == truth["url"]
     check_against_truth(got, truth)
+
+
+# --- list pages -----------------------------------------------------------------------------
+
+CAFEF_DATA_LIST = "https://cafef.vn/du-lieu/tin-doanh-nghiep.chn"
+
+
+def list_links(html: bytes, url: str) -> tuple[list[str], str | None]:
+    """Article links and next page of a list page, as the crawl finds them."""
+    from crawler.sites.datarole import load_more_url
+
+    profile = profile_for_url(url)
+    assert profile is not None
+    sel = selector_for(html, url)
+    links = article_links(sel, url, profile.list_link_css, profile.is_article_url)
+    return links, load_more_url(sel, profile)
+
+
+def test_cafef_data_list_fixture() -> None:
+    html = (FIXTURES / "lists" / "cafef_du-lieu_tin-doanh-nghiep.html").read_bytes()
+    links, next_page = list_links(html, CAFEF_DATA_LIST)
+    # Both URL shapes, in page order; the hidden "/-<id>/" repeats are not followed.
+    assert links == [
+        "https://cafef.vn/du-lieu/VNM-2980112/vnm-nghi-quyet-hoi-dong-quan-tri-ve-tra-co-tuc.chn",
+        "https://cafef.vn/sua-viet-nam-chot-ngay-tra-co-tuc-dot-cuoi-188261005151200123.chn",
+        "https://cafef.vn/du-lieu/FPT-2979988/fpt-bao-cao-quan-tri-6-thang.chn",
+    ]
+    profile = get_profile("cafef")
+    assert [profile.article_id(u) for u in links] == ["2980112", "188261005151200123",
+                                                       "2979988"]
+    assert next_page is None  # paging is JavaScript only
+    with pytest.raises(NotAnArticle):
+        extract_with_info(html, CAFEF_DATA_LIST, crawled_at=CRAWLED_AT)
+
+
+def test_cafef_data_list_real_page(shared: Path) -> None:
+    page = "twan507__cafef_list_tin-doanh-nghiep.html"
+    path = shared / "html" / page
+    if not path.is_file():
+        pytest.skip(f"real page {path} is absent")
+    truth = truth_of(shared, page)
+    links, next_page = list_links(path.read_bytes(), truth["url"])
+    assert len(links) == truth["article_count"]
+    sample = [canonical_url(u) for u in truth["article_links_sample"]]
+    assert links[:len(sample)] == sample
+    assert next_page == truth["next_page"]
+    with pytest.raises(NotAnArticle):
+        extract_with_info(path.read_bytes(), truth["url"], crawled_at=CRAWLED_AT)
+
+
+def test_vietnambiz_on_the_data_role_family(shared: Path) -> None:
+    """VietnamBiz runs the data-role CMS: its real page through that family's extractor."""
+    from crawler.sites import datarole
+
+    page = "twan507__vietnambiz_202694173243150.html"
+    path = shared / "html" / page
+    if not path.is_file():
+        pytest.skip(f"real page {path} is absent")
+    truth = truth_of(shared, page)
+    check_against_truth(run(datarole, path.read_bytes(), truth["url"]), truth)

@@ -15,6 +15,7 @@ keyed by the zone id in ``#hdZoneId``.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from parsel import Selector
@@ -58,6 +59,9 @@ SPEC = PageSpec(
         "[type=RelatedNewsBox] .kbwscwlrl-title a",
         "[type=RelatedOneNews] a.OneNewsTitle",
         ".tincungmucdetail .bg-tit-samecate h4 a",  # cafef "Cùng chuyên mục"
+        # vietnambiz (same data-role markup): the related links after the body, checked on
+        # twan507__vietnambiz_202694173243150.html.
+        ".special-relate-news-container a.vnbcbcrl-link",
     ),
     rules=BodyRules(
         skip_css=(
@@ -149,10 +153,31 @@ PROFILES = [
              ext="chn",
              list_css=(
                  ".tlitem h3 a::attr(href)",
+                 # The /du-lieu/ data section's lists (ASP.NET, not this CMS's layout).
+                 "a.docnhanhTitle::attr(href)",
                  ".list-focus-main h2 a::attr(href)",
                  ".list-focus-main h3 a::attr(href)",
                  ".cate-hl-row2 h3 a::attr(href)",
                  ".hl-info h2 a::attr(href)",
              ),
              load_more="https://cafef.vn/timelinelist/{zone}/{page}.chn"),
+]
+
+
+# CafeF's /du-lieu/ data section (an ASP.NET WebForms page, checked on a real list page:
+# twan507__cafef_list_tin-doanh-nghiep.html) lists listed-company news in
+# ``div#divEvents ul li a.docnhanhTitle`` with two URL shapes mixed: ordinary articles
+# (``/<slug>-<18 digits>.chn``) and company-disclosure pages
+# ``/du-lieu/<TICKER>-<id>/<slug>.chn`` (both with ``?utm_source=du-lieu``). Its paging is
+# JavaScript only (``a.aNext`` calls ``LoadNext()``), so no next page is derived from it. The
+# hidden ``#Top3LinksForGoogleSearchResult`` repeats items under ``/-<id>/<slug>.chn`` paths,
+# which match neither shape.
+CAFEF_DATA_PATTERN = r"^/du-lieu/[A-Za-z0-9]{2,6}-\d{5,8}/[a-z0-9-]+\.chn$"
+CAFEF_DATA_ID_PATTERN = r"^/du-lieu/[A-Za-z0-9]{2,6}-(\d{5,8})/"
+PROFILES = [
+    replace(p, article_url_patterns=(*p.article_url_patterns, CAFEF_DATA_PATTERN),
+            id_patterns=(*p.id_patterns, CAFEF_DATA_ID_PATTERN),
+            extra={**p.extra, "verified_on": ("twan507__cafef_list_tin-doanh-nghiep.html",)})
+    if p.slug == "cafef" else p
+    for p in PROFILES
 ]
