@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import subprocess
 import sys
@@ -36,9 +35,31 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def read_page(path: Path) -> bytes:
-    data = path.read_bytes()
-    return gzip.decompress(data) if path.suffix == ".gz" or data[:2] == b"\x1f\x8b" else data
+def page_size_cap() -> int:
+    """The crawl's response size cap (DOWNLOAD_MAXSIZE): a saved page is held to it too."""
+    from crawler import settings
+
+    return int(settings.DOWNLOAD_MAXSIZE)
+
+
+def read_page(path: Path, limit: int | None = None) -> bytes:
+    """A saved page's bytes (.html, or gzipped), never more than the size cap: a bigger file,
+    or a gzip bomb, raises PageTooLarge after reading at most ``limit`` bytes of it; corrupt
+    gzip raises ValueError."""
+    from crawler.extract.encoding import PageTooLarge, gunzip_bounded
+
+    limit = page_size_cap() if limit is None else limit
+    size = path.stat().st_size
+    if size > limit:
+        raise PageTooLarge(f"{size} bytes, past the {limit}-byte page size cap")
+    with path.open("rb") as fh:
+        data = fh.read(limit + 1)
+    if path.suffix == ".gz" or data[:2] == b"\x1f\x8b":
+        try:
+            return gunzip_bounded(data, limit)
+        except PageTooLarge:
+            raise PageTooLarge(f"inflates past the {limit}-byte page size cap") from None
+    return data
 
 
 def describe_used(used: str) -> str:
@@ -65,8 +86,18 @@ def cmd_extract(args: argparse.Namespace) -> int:
     if not path.is_file():
         print(f"error: no such file: {path}", file=sys.stderr)
         return 2
+    from crawler.extract.encoding import PageTooLarge
+
     try:
-        article, used = extract_with_info(read_page(path), args.url,
+        page = read_page(path)
+    except PageTooLarge as exc:
+        print(f"error: {path}: {exc} (DOWNLOAD_MAXSIZE): not a news page", file=sys.stderr)
+        return 2
+    except (OSError, ValueError) as exc:
+        print(f"error: {path}: {exc}", file=sys.stderr)
+        return 2
+    try:
+        article, used = extract_with_info(page, args.url,
                                           crawled_at=args.crawled_at or utc_now_iso())
     except NotAnArticle as exc:
         print(f"not an article: {exc}", file=sys.stderr)
@@ -124,6 +155,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(f"  not articles     : {m['not_articles']}, failed fetches: {m['fetch_failed']}")
     statuses = ", ".join(f"{code}: {n}" for code, n in m["http_status"].items())
     print(f"  pages fetched    : {m['pages_fetched']}  (HTTP {statuses})")
+    warcs = (m.get("archive") or {}).get("files") or []
+    if warcs:
+        print(f"  WARC archive     : {', '.join(f['file'] for f in warcs)} "
+              f"({sum(f['records'] for f in warcs)} records, "
+              f"{sum(f['bytes'] for f in warcs) / 1024:.0f} KB; "
+              f"python -m crawler reextract {shown})")
     print(f"  time             : {time.monotonic() - started:.1f} s")
     return 0
 
@@ -149,13 +186,49 @@ def cmd_prune(args: argparse.Namespace) -> int:
     removed = 0
     for folder in args.feeds:
         for path in Path(folder).glob("*"):
-            is_feed = path.name.endswith((".jsonl", ".jsonl.gz", ".manifest.json"))
+            is_feed = path.name.endswith((".jsonl", ".jsonl.gz", ".manifest.json",
+                                          ".warc.gz"))  # WARC archives age out too
             if is_feed and datetime.fromtimestamp(path.stat().st_mtime, UTC) < cutoff:
                 path.unlink()
                 removed += 1
+        from crawler.archive import prune_index
+
+        prune_index(Path(folder))
     if args.feeds:
         print(f"feeds: removed {removed} files older than {args.days} days")
     return 0
+
+
+def cmd_reextract(args: argparse.Namespace) -> int:
+    """Today's extraction over archived article pages (crawler/reextract.py)."""
+    from crawler.reextract import run
+
+    overrides = {}
+    for pair in args.set or []:
+        name, sep, value = pair.partition("=")
+        if not sep:
+            print(f"error: -s {pair!r}: use NAME=VALUE", file=sys.stderr)
+            return 2
+        overrides[name] = value
+    state = args.state or overrides.pop("STATE_URI", None)
+    try:
+        code, summary = run(args.paths, output=args.output, state=state,
+                            previous=args.previous or [], settings_overrides=overrides)
+    except FileNotFoundError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    rate = summary["pages"] / summary["elapsed_seconds"] if summary["elapsed_seconds"] else 0
+    print(f"re-extracted {summary['pages']} archived article pages from "
+          f"{len(summary['files'])} WARC files in {summary['elapsed_seconds']:.1f} s "
+          f"({rate:.1f} pages/s): {summary['articles_written']} articles written"
+          + (f" -> {args.output}" if args.output else "")
+          + (f"; dropped {summary['dropped']}" if summary["dropped"] else ""))
+    for line in summary["report"]:
+        print(line)
+    if args.json:
+        Path(args.json).write_text(json.dumps(summary, ensure_ascii=False, indent=2) + "\n",
+                                   "utf-8")
+    return code
 
 
 def cmd_push(args: argparse.Namespace) -> int:
@@ -206,6 +279,19 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--state", default="sqlite:///.state/crawler.sqlite3", help="STATE_URI")
     p.add_argument("--feeds", nargs="*", default=[], help="feed folders to prune")
     p.set_defaults(func=cmd_prune)
+
+    p = sub.add_parser("reextract", help="extract archived (WARC) article pages again")
+    p.add_argument("paths", nargs="+", metavar="WARC_OR_DIR")
+    p.add_argument("-O", "--output", default=None,
+                   help="feed file (JSON Lines, overwritten); default: FEED_DIR's feeds")
+    p.add_argument("--state", default=None,
+                   help="STATE_URI: write only changed articles, as their next revision")
+    p.add_argument("--previous", nargs="*", default=None, metavar="FEED_OR_DIR",
+                   help="earlier feeds to compare with (default: the feeds beside the WARCs)")
+    p.add_argument("-s", "--set", action="append", metavar="NAME=VALUE",
+                   help="a Scrapy setting, as with scrapy crawl -s")
+    p.add_argument("--json", default=None, help="also write the summary (per site) as JSON")
+    p.set_defaults(func=cmd_reextract)
 
     p = sub.add_parser("push", help="queue start URLs for Redis-mode workers")
     p.add_argument("spider")
