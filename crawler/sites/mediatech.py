@@ -32,6 +32,7 @@ from crawler.extract.base import (
     BodyRules,
     NotAnArticle,
     decode_html,
+    doc_index,
     jsonld_article,
     jsonld_objects,
     same_site_url,
@@ -66,12 +67,17 @@ _EMPTY_ROOT = re.compile(r"^(\s*(?:<!DOCTYPE[^>]*>)?\s*<html\b[^>]*>)\s*</html\s
 
 
 def detect(sel: Selector) -> bool:
-    """The body container ``div#content-detail`` on a MEDIATECH page (XPath over the whole
-    document: on the split tree of a raw parse the class index sees only the empty root)."""
-    if not sel.xpath("//div[@id='content-detail']"):
+    """``<meta name="author" content="MEDIATECH">`` and the body container
+    ``div#content-detail``. On a page parsed whole, the metas come from the page index (no
+    walk); on the split tree a raw parse makes of the stray ``</html>`` the index is empty,
+    and XPath over the whole document finds them."""
+    index = doc_index(sel)
+    if index.metas:
+        if "MEDIATECH" not in index.metas.get(("name", "author"), ()):
+            return False
+    elif not sel.xpath("//meta[@name='author'][@content='MEDIATECH']"):
         return False
-    return bool(sel.xpath("//meta[@name='author'][@content='MEDIATECH']")
-                or sel.xpath("//ins[contains(@class, 'ads-zone-group')]"))
+    return bool(sel.xpath("//div[@id='content-detail']"))
 
 
 def repair(html: str | bytes) -> str:
