@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import importlib
 import json
+import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from conftest import FIXTURES
@@ -252,6 +254,11 @@ def test_real_page(shared: Path, name: str, page: str) -> None:
     got = run(mod, html, truth["url"])
     assert got["url"] == truth["url"]
     check_against_truth(got, truth)
+    # The family's URL shapes (what a crawl with no profile follows) hold the page and every
+    # story its related boxes link to.
+    for link in [truth["url"], *(r["url"] for r in got["related"])]:
+        path = urlsplit(link).path
+        assert any(re.search(p, path) for p in mod.ARTICLE_URL_PATTERNS), link
 
 
 # --- profiles checked on real pages ---------------------------------------------------------
