@@ -31,18 +31,18 @@ from parsel import Selector
 from crawler.extract.base import (
     BodyRules,
     NotAnArticle,
-    decode_html,
     doc_index,
     jsonld_article,
     jsonld_objects,
+    meta_content,
     same_site_url,
     selector_for,
+    with_class,
 )
 from crawler.sites._kit import (
     credit_names,
     first_text_x,
     fold,
-    meta,
     story_links,
     text_of,
     visible_date,
@@ -64,6 +64,7 @@ BODY_RULES = BodyRules(
 RELATED_HEADINGS = ("Cùng chuyên mục", "Tin liên quan", "Đọc thêm")
 # "<html ...>" closed again before "<head>": the rest of the page would land outside the root.
 _EMPTY_ROOT = re.compile(r"^(\s*(?:<!DOCTYPE[^>]*>)?\s*<html\b[^>]*>)\s*</html\s*>", re.I)
+_EMPTY_ROOT_BYTES = re.compile(_EMPTY_ROOT.pattern.encode(), re.I)
 
 
 def detect(sel: Selector) -> bool:
@@ -80,17 +81,25 @@ def detect(sel: Selector) -> bool:
     return bool(sel.xpath("//div[@id='content-detail']"))
 
 
-def repair(html: str | bytes) -> str:
-    """The page with the stray ``</html>`` before ``<head>`` removed."""
-    text = decode_html(html) if isinstance(html, bytes) else html
-    return _EMPTY_ROOT.sub(r"\1", text, count=1)
+def repair(html: str | bytes) -> str | bytes:
+    """The page with the stray ``</html>`` before ``<head>`` removed (bytes stay bytes: no
+    decoding here, the parser reads the declared charset as for any page)."""
+    if isinstance(html, bytes):
+        return _EMPTY_ROOT_BYTES.sub(rb"\1", html, count=1)
+    return _EMPTY_ROOT.sub(r"\1", html, count=1)
+
+
+def _first(els: list[Selector]) -> str | None:
+    return next((t for t in (text_of(e.root) for e in els) if t), None)
 
 
 def extract(html: str | bytes, url: str) -> dict[str, Any]:
     """Extract one MEDIATECH article page into a raw article dict."""
+    # Once repaired the tree is whole: the page index answers the class lookups (no walks).
     sel = selector_for(repair(html), url)
-    found = sel.xpath("//div[@id='content-detail']")
-    title = first_text_x(sel, "//h1[contains(@class, 'name')]", "//h1")
+    found = [d for d in with_class(sel, "detail", tag="div")
+             if d.root.get("id") == "content-detail"]
+    title = _first(with_class(sel, "name", tag="h1")) or first_text_x(sel, "//h1")
     if not found or not title:
         missing = "body (div#content-detail)" if not found else "title (h1.name)"
         raise NotAnArticle(f"no {missing}: not an article page of the {FAMILY} CMS")
@@ -107,34 +116,33 @@ def extract(html: str | bytes, url: str) -> dict[str, Any]:
         "url": page,
         "title": title,
         "lead": first_text_x(body, ".//p[contains(@class, 'sapo')]")
-        or meta(sel, "og:description", "description")
+        or meta_content(sel, "og:description", "description")
         or first_text_x(body, ".//div[contains(@class, 'sapo')]"),
         "paragraphs": [b.text for b in parts.blocks],
         "authors": credit_names(credit) if credit else [],
-        "published_at": visible_date(
-            first_text_x(sel, "//div[contains(concat(' ', @class, ' '), ' date ')]"), ld_pub),
+        "published_at": visible_date(_first(with_class(sel, "date", tag="div")), ld_pub),
         "modified_at": visible_date(ld_mod),
         "section": section(sel),
         "topics": [],
-        "tags": [t for t in (text_of(a.root) for a in sel.xpath(
-            "//div[contains(@class, 'topics')]//a")) if t],
+        "tags": [t for box in with_class(sel, "topics", tag="div")
+                 for t in (text_of(a) for a in box.root.iter("a")) if t],
         "images": parts.images,
         "related": related(sel, url, page),
     }
 
 
 def section(sel: Selector) -> str | None:
-    crumbs = [t for t in (text_of(a.root) for a in sel.xpath(
-        "//div[contains(@class, 'breadcrumbs')]//li//a")) if t]
-    return crumbs[-1] if crumbs else meta(sel, "article:section")
+    crumbs = [t for box in with_class(sel, "breadcrumbs", tag="div")
+              for t in (text_of(a) for a in box.root.iter("a")) if t]
+    return crumbs[-1] if crumbs else meta_content(sel, "article:section")
 
 
 def related(sel: Selector, url: str, page: str) -> list[dict[str, str]]:
     """``div.relates`` links, then the cards of the blocks headed "Cùng chuyên mục"."""
     wanted = {fold(h) for h in RELATED_HEADINGS}
-    boxes = [n.root for n in sel.xpath("//div[contains(@class, 'relates')]")]
-    for block in sel.xpath("//div[contains(@class, 'block-content')]"):
-        heading = block.xpath("./h2[contains(@class, 'title')]")
-        if heading and fold(text_of(heading[0].root)) in wanted:
+    boxes = [b.root for b in with_class(sel, "relates", tag="div")]
+    for block in with_class(sel, "block-content", tag="div"):
+        heading = block.root.xpath("./h2[contains(@class, 'title')]")
+        if heading and fold(text_of(heading[0])) in wanted:
             boxes.append(block.root)
     return story_links(boxes, url, ".//h3//a[@href] | .//li//a[@href]", exclude=(page,))

@@ -23,8 +23,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from parsel import Selector
-
 from crawler.extract.base import (
     BodyRules,
     NotAnArticle,
@@ -33,6 +31,7 @@ from crawler.extract.base import (
     meta_content,
     same_site_url,
     selector_for,
+    with_class,
 )
 from crawler.sites import GENERIC_NEXT_PAGE_CSS, SiteProfile
 from crawler.sites._kit import (
@@ -61,9 +60,12 @@ _RELATED_ITEMS = ".//article//h3//a[@href] | .//article/a[@href][@title]"
 def extract(html: str | bytes, url: str) -> dict[str, Any]:
     """Extract one qdnd.vn article page into a raw article dict."""
     sel = selector_for(html, url)
-    body = sel.xpath("//div[contains(@class, 'post-content')]//div[@itemprop='articleBody']") \
-        or sel.xpath("//div[contains(@class, 'post-content')]")
-    title = first_text_x(sel, "//h1[contains(@class, 'post-title')]")
+    # Class lookups through the page index: no walk over the whole document.
+    content = with_class(sel, "post-content", tag="div")
+    body = (content[0].xpath(".//div[@itemprop='articleBody']") or content[:1]) \
+        if content else []
+    heading = with_class(sel, "post-title", tag="h1")
+    title = text_of(heading[0].root) if heading else None
     if not body or not title:
         missing = "body (div.post-content)" if not body else "title (h1.post-title)"
         raise NotAnArticle(f"no {missing}: not an article page of qdnd.vn")
@@ -82,34 +84,30 @@ def extract(html: str | bytes, url: str) -> dict[str, Any]:
     ld = jsonld_article(jsonld_objects(sel))
     ld_pub = ld.get("datePublished") if isinstance(ld.get("datePublished"), str) else None
     ld_mod = ld.get("dateModified") if isinstance(ld.get("dateModified"), str) else None
-    crumbs = [text_of(a.root) for a in sel.xpath("//div[contains(@class, 'brcrum-title')]//a")]
+    crumbs = [text_of(a) for box in with_class(sel, "brcrum-title", tag="div")
+              for a in box.root.iter("a")]
     page = same_site_url(sel, url)
-    boxes = [n.root for n in sel.xpath(
-        "//div[contains(@class, 'post-relate')]"
-        " | //div[contains(@id, 'vbRelated_divtinlienquan')]")]
+    boxes = [b.root for b in with_class(sel, "post-relate", "rel-post", tag="div")]
     return {
         "url": page,
         "title": title,
-        "lead": first_text_x(sel, "//div[contains(@class, 'post-summary')]")
+        "lead": next((t for b in with_class(sel, "post-summary", tag="div")
+                      for t in (text_of(b.root),) if t), None)
         or meta_content(sel, "og:description", "description"),
         "paragraphs": [b.text for b in blocks],
         "authors": authors,
-        "published_at": visible_date(
-            first_text_x(sel, "//span[contains(@class, 'post-subinfo')]/span"), ld_pub),
+        # The date line sits just before the headline: span.post-subinfo > span.
+        "published_at": visible_date(first_text_x(
+            heading[0], "preceding-sibling::span[contains(@class, 'post-subinfo')][1]/span"),
+            ld_pub),
         "modified_at": visible_date(ld_mod),
         "section": next((c for c in reversed(crumbs) if c), None),
         "topics": [],
-        "tags": [t for t in (text_of(a.root) for a in sel.xpath(
-            "//div[contains(@class, 'post-tag')]//a")) if t],
+        "tags": [t for box in with_class(sel, "post-tag", tag="div")
+                 for t in (text_of(a) for a in box.root.iter("a")) if t],
         "images": parts.images,
         "related": story_links(boxes, url, _RELATED_ITEMS, exclude=(page,)),
     }
-
-
-def detect_page(sel: Selector) -> bool:
-    """Is this a qdnd.vn article page (the DNN skin's post layout)?"""
-    return bool(sel.xpath("//h1[contains(@class, 'post-title')]")
-                and sel.xpath("//div[contains(@class, 'post-content')]"))
 
 
 ARTICLE_PATTERN = r"^/[a-z0-9-]+/(?:[a-z0-9-]+/)?[a-z0-9-]+-\d{5,8}$"
