@@ -70,11 +70,16 @@ def _server(crawler: Crawler) -> Any:
 
 
 def redis_errors() -> tuple[type[BaseException], ...]:
+    """Errors of the state store or Redis (connection lost, SQLite disk full, I/O error, a
+    file corrupted under a running crawl): each ends the run cleanly, never a traceback."""
+    import sqlite3
+
     import redis
 
     from crawler.store import StoreError
 
-    return (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, StoreError)
+    return (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError,
+            redis.exceptions.ResponseError, StoreError, sqlite3.Error)
 
 
 # --- the crawl: id, members, claims ------------------------------------------------------------
@@ -344,6 +349,11 @@ def fail_run(crawler: Crawler, exc: BaseException) -> None:
                      "store is back, nothing delivered is lost", message)
     if crawler.stats is not None:
         crawler.stats.set_value("redis/failed", 1)
+    from crawler import runstatus
+
+    what = "Redis" if redis_url(crawler.settings) else "state store"
+    crawler.__dict__.setdefault("_vnnews_failures", {}).setdefault(
+        runstatus.STORE, []).append(f"{what}: {message}")
     if crawler.engine is not None:
         from scrapy.utils.defer import deferred_from_coro
 

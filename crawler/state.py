@@ -41,6 +41,12 @@ _ATTR = "_vnnews_state"
 RUN_ID_RE = re.compile(r"\d{8}T\d{6}Z-[0-9a-f]{6}")
 
 
+# Fetch outcomes that are the page's lasting state, not a passing fault: a topic page whose
+# articles all ended like this (or were delivered) may be skipped with a 304 next time.
+LASTING_FAILURES = ("HTTP 404", "HTTP 410", "gone", "oversize", "empty response body",
+                    "redirect loop", "off-site redirect", "duplicate request", "ignored")
+
+
 class LockHeld(Exception):
     """Another run of the same spider holds the store's lock."""
 
@@ -104,6 +110,8 @@ class StateManager:
         self.resuming: list[str] = []
         self.counts: Counter[str] = Counter()
         self.files: list[dict[str, Any]] = []
+        # Articles handed to a feed file that failed (disk full...): not delivered.
+        self.undelivered = 0
         self._validators: dict[str, tuple[str | None, str | None]] = {}
         # Near-duplicate index of this run's articles not yet delivered (delivered ones are in
         # the store): signatures by URL, URLs by LSH band. Emptied as feed files complete, so
@@ -262,6 +270,16 @@ class StateManager:
         self.files.append({"file": path.name, "items": len(deliveries),
                            "sha256": sha256_of(path), "bytes": path.stat().st_size})
 
+    def file_failed(self, key: int, reason: str) -> None:
+        """A feed file that never became complete: its articles are not delivered (nothing
+        is recorded; the next run fetches them again) and the manifest says so."""
+        deliveries = self._closing.pop(key, [])
+        self.undelivered += len(deliveries)
+        spider = getattr(self.crawler, "spider", None)
+        note = getattr(spider, "account_undelivered", None)
+        if note is not None:
+            note([d.url for d in deliveries], reason)
+
     def _forget_delivered(self, deliveries: list[Delivery]) -> None:
         """Delivered articles are in the store now (which answers for them from here on):
         drop them from the in-run near-duplicate index and the in-run claims."""
@@ -280,16 +298,7 @@ class StateManager:
                         del self._band_urls[band]
 
     def _record(self, deliveries: list[Delivery]) -> None:
-        with self.store.batch():
-            for d in deliveries:
-                outcome = self.store.record(d.site, d.url, d.fingerprint,
-                                            article_id=d.article_id,
-                                            published_at=d.published_at,
-                                            modified_at=d.modified_at)
-                self.counts[f"recorded_{outcome.status}"] += 1
-                if d.signature is not None:
-                    self.store.add_near(d.url, lsh_bands(d.signature))
-                    self.store.set_signature(d.url, pack_signature(d.signature))
+        self.counts.update(record_deliveries(self.store, deliveries))
 
     def finish_dead_deliveries(self, feed_dir: Path) -> int:
         """Pending notes of dead runs: a file that reached its final name is delivered
@@ -380,7 +389,8 @@ class StateManager:
         try:
             redis_mode = bool(self.crawler.settings.get("REDIS_URL"))
             clean = self.crawler.__dict__.get("_vnnews_clean_crawl_end", False)
-            if getattr(self, "_reason", None) == "finished" and (clean or not redis_mode):
+            if (getattr(self, "_reason", None) == "finished" and (clean or not redis_mode)
+                    and self._all_settled()):
                 for url, (etag, last_modified) in self._validators.items():
                     self.store.set_http_validators(url, etag, last_modified)
             self.release()
@@ -388,8 +398,41 @@ class StateManager:
             logger.warning("state store unreachable at the end of the run: topic validators "
                            "not saved, lock left to expire")
 
+    def _all_settled(self) -> bool:
+        """Whether every article this run found was delivered or has a lasting outcome. Only
+        then may topic pages be answered with a 304 next time: an article that failed for a
+        passing reason (HTTP 500, timeout, disk full...) must be found again on its topic page.
+        """
+        from crawler import runstatus
+
+        if runstatus.decide(self.crawler, getattr(self, "_reason", None)).status != "finished":
+            return False
+        if self.undelivered:
+            return False
+        ledger = getattr(getattr(self.crawler, "spider", None), "ledger", {})
+        for outcome, reason in ledger.values():
+            if outcome in ("pending", "not_fetched", "undelivered"):
+                return False
+            if outcome == "failed" and not reason.startswith(LASTING_FAILURES):
+                return False
+        return True
+
     def close(self) -> None:
         self.store.close()
+
+
+def record_deliveries(store: StateStore, deliveries: list[Delivery]) -> Counter[str]:
+    """Record delivered articles in the store (one batch); counts by outcome."""
+    counts: Counter[str] = Counter()
+    with store.batch():
+        for d in deliveries:
+            outcome = store.record(d.site, d.url, d.fingerprint, article_id=d.article_id,
+                                   published_at=d.published_at, modified_at=d.modified_at)
+            counts[f"recorded_{outcome.status}"] += 1
+            if d.signature is not None:
+                store.add_near(d.url, lsh_bands(d.signature))
+                store.set_signature(d.url, pack_signature(d.signature))
+    return counts
 
 
 def sha256_of(path: Path) -> str:
