@@ -106,9 +106,24 @@ class Crawl:
     def alive_key(self, run_id: str) -> str:
         return f"{self.base}:alive:{run_id}"
 
+    def server_run(self) -> str:
+        """The Redis server process's run id: a new one after every restart."""
+        return str(self.server.info("server").get("run_id", ""))
+
+    def is_alive(self, run_id: str) -> bool:
+        """A worker is alive when its heartbeat key exists *and* was written to this Redis
+        process. Heartbeats restored from the AOF after a restart carry the old server's run
+        id: their workers lost Redis and closed, even if the keys have not expired yet."""
+        beat = self.server.get(self.alive_key(run_id))
+        return beat is not None and beat == self.server_run()
+
     def live_workers(self) -> list[str]:
         workers = self.server.hkeys(self.workers_key)
-        return [w for w in workers if self.server.exists(self.alive_key(w))]
+        if not workers:
+            return []
+        current = self.server_run()
+        beats = self.server.mget([self.alive_key(w) for w in workers])
+        return [w for w, beat in zip(workers, beats, strict=True) if beat == current]
 
     def join(self, ttl: int) -> str:
         """Register this worker and return the crawl id (a new one when nobody is alive).
@@ -143,13 +158,15 @@ class Crawl:
         return bool(script(keys=[self.crawl_key], args=[old, self.run_id]))
 
     def _purge_dead(self) -> None:
+        live = set(self.live_workers())
         for dead in self.server.hkeys(self.workers_key):
-            if dead != self.run_id and not self.server.exists(self.alive_key(dead)):
+            if dead != self.run_id and dead not in live:
                 self.server.hdel(self.workers_key, dead)
+                self.server.delete(self.alive_key(dead))
                 self.dead_found.append(dead)
 
     def heartbeat(self, ttl: int) -> None:
-        self.server.set(self.alive_key(self.run_id), "1", ex=ttl)
+        self.server.set(self.alive_key(self.run_id), self.server_run(), ex=ttl)
 
     def leave(self, crawl_id: str, queue_empty: bool) -> tuple[bool, bool]:
         """Unregister; the last worker out ends the crawl. Returns (ended, clean): clean when
@@ -157,7 +174,7 @@ class Crawl:
         self.server.delete(self.alive_key(self.run_id))
         self.server.hdel(self.workers_key, self.run_id)
         registered = self.server.hkeys(self.workers_key)
-        live = [w for w in registered if self.server.exists(self.alive_key(w))]
+        live = self.live_workers()
         if not live and queue_empty:
             if self.server.get(self.crawl_key) == crawl_id:
                 self.server.delete(self.crawl_key)
@@ -451,7 +468,7 @@ class Workers:
         return self.crawl_id
 
     def is_alive(self, run_id: str) -> bool:
-        return self.crawl is not None and bool(self.server.exists(self.crawl.alive_key(run_id)))
+        return self.crawl is not None and self.crawl.is_alive(run_id)
 
     def _heartbeat(self) -> None:
         try:

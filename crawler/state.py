@@ -41,10 +41,12 @@ _ATTR = "_vnnews_state"
 RUN_ID_RE = re.compile(r"\d{8}T\d{6}Z-[0-9a-f]{6}")
 
 
-# Fetch outcomes that are the page's lasting state, not a passing fault: a topic page whose
-# articles all ended like this (or were delivered) may be skipped with a 304 next time.
-LASTING_FAILURES = ("HTTP 404", "HTTP 410", "gone", "oversize", "empty response body",
-                    "redirect loop", "off-site redirect", "duplicate request", "ignored")
+# Fetch outcomes that are the site's lasting answer, not a passing fault: a run whose articles
+# were all delivered or ended like this may have its topic pages answered with a 304 next
+# time. Anything else (HTTP 500, timeout, oversize, empty body, redirects gone wrong...) keeps
+# the topic pages' validators unsaved, so the next run reads them in full and retries. A 404
+# article is retried once its topic page changes (it was never recorded as seen).
+LASTING_FAILURES = ("HTTP 404", "HTTP 410", "gone", "duplicate request", "ignored")
 
 
 class LockHeld(Exception):
@@ -107,6 +109,7 @@ class StateManager:
         self.hasher = MinHasher()
         self.owner = f"{socket.gethostname()}:{os.getpid()}"
         self.lock_name: str | None = None
+        self.lock_names: list[str] = []
         self.resuming: list[str] = []
         self.counts: Counter[str] = Counter()
         self.files: list[dict[str, Any]] = []
@@ -147,31 +150,57 @@ class StateManager:
 
     # --- the run lock --------------------------------------------------------------------------
 
-    def acquire(self, spider_name: str) -> None:
-        """Take the lock of this spider on this store, or raise LockHeld naming its holder."""
-        self.lock_name = f"crawl:{spider_name}"
+    def acquire(self, spider_name: str, sites: list[str] | None = None) -> None:
+        """Take the locks of this spider and of each site it crawls on this store, or raise
+        LockHeld naming the holder. Per site, so that two spiders that could deliver the
+        same site's articles (``baohatinh`` and ``news -a sites=baohatinh``) never run at
+        once on one store; all or nothing, in a fixed order (no deadlock between two runs).
+        """
         ttl = self.crawler.settings.getfloat("STATE_LOCK_TTL")
-        holder = self.store.lock_holder(self.lock_name)
-        if not self.store.acquire_lock(self.lock_name, self.owner, ttl):
-            holder = self.store.lock_holder(self.lock_name) or {}
-            self.lock_name = None
-            raise LockHeld(
-                f"another {spider_name} run holds the lock on {redact_uri(self.uri)} "
-                f"(pid {holder.get('pid')} on {holder.get('host')} since {holder.get('since')})"
-            )
-        if holder and holder["owner"] != self.owner:
-            # We took the lock over from a run that died: this run is a resume.
-            self.resuming.append(f"pid {holder['pid']} on {holder['host']}")
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{spider_name}"
+        names = [f"crawl:{spider_name}", *(f"site:{s}" for s in sorted(set(sites or [])))]
+        taken: list[str] = []
+        for name in names:
+            holder = self.store.lock_holder(name)
+            if not self.store.acquire_lock(name, self.owner, ttl):
+                holder = self.store.lock_holder(name) or {}
+                for done in taken:
+                    self.store.release_lock(done, self.owner)
+                self.lock_names = []
+                what = (f"site {name.split(':', 1)[1]}" if name.startswith("site:")
+                        else f"spider {spider_name}")
+                held_by = str(holder.get("owner", "")).rsplit(":", 1)[-1]
+                raise LockHeld(
+                    f"another run ({held_by or 'unknown spider'}) holds the lock of {what} "
+                    f"on {redact_uri(self.uri)} (pid {holder.get('pid')} on "
+                    f"{holder.get('host')} since {holder.get('since')})"
+                )
+            taken.append(name)
+            if holder and holder["owner"] != self.owner:
+                # We took the lock over from a run that died: this run is a resume.
+                who = f"pid {holder['pid']} on {holder['host']}"
+                if who not in self.resuming:
+                    self.resuming.append(who)
+        self.lock_names = taken
+        self.lock_name = taken[0]
 
     def refresh_lock(self) -> None:
-        if self.lock_name:
-            self.store.acquire_lock(self.lock_name, self.owner,
-                                    self.crawler.settings.getfloat("STATE_LOCK_TTL"))
+        from crawler.distributed import redis_errors
+
+        try:
+            for name in self.lock_names:
+                self.store.acquire_lock(name, self.owner,
+                                        self.crawler.settings.getfloat("STATE_LOCK_TTL"))
+        except redis_errors() as exc:
+            from crawler.distributed import fail_run
+
+            fail_run(self.crawler, exc)
 
     def release(self) -> None:
-        if self.lock_name:
-            self.store.release_lock(self.lock_name, self.owner)
-            self.lock_name = None
+        for name in self.lock_names:
+            self.store.release_lock(name, self.owner)
+        self.lock_names = []
+        self.lock_name = None
 
     # --- what earlier runs saw -----------------------------------------------------------------
 
@@ -354,7 +383,8 @@ class StateManager:
         if self.lock_name is None and not redis_mode:
             # Started without `scrapy crawl`'s preflight (e.g. a CrawlerProcess script).
             try:
-                self.acquire(spider.name)
+                self.acquire(spider.name, sorted({p.site for p in
+                                                  getattr(spider, "profiles", [])}))
             except LockHeld as exc:
                 logger.error("%s: closing", exc)
                 if self.crawler.engine is not None:
@@ -449,8 +479,20 @@ def write_json(path: Path, data: dict[str, Any]) -> None:
     os.replace(tmp, path)
 
 
+def lock_sites(crawler: Crawler) -> list[str]:
+    """The sites a crawl about to start would deliver (its spider's profiles), from the
+    spider class and its ``-a`` arguments, before the spider exists."""
+    spargs = crawler.__dict__.get("_vnnews_spargs", {})
+    try:
+        spider = crawler.spidercls(**spargs)
+    except Exception:  # bad arguments were refused earlier; nothing known: spider lock only
+        return []
+    return sorted({p.site for p in getattr(spider, "profiles", [])})
+
+
 def preflight_lock(crawler: Crawler) -> None:
-    """PREFLIGHT_CHECKS hook: open the store and take the spider's lock before crawling."""
+    """PREFLIGHT_CHECKS hook: open the store (integrity checked) and take the locks of the
+    spider and of its sites before crawling."""
     from crawler.commands.crawl import PreflightError
     from crawler.store import StoreError
 
@@ -461,6 +503,6 @@ def preflight_lock(crawler: Crawler) -> None:
     if crawler.settings.get("REDIS_URL"):
         return  # Redis mode: workers join the running crawl instead of excluding each other
     try:
-        manager.acquire(crawler.spidercls.name)
+        manager.acquire(crawler.spidercls.name, lock_sites(crawler))
     except LockHeld as exc:
         raise PreflightError(str(exc)) from None

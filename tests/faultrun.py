@@ -7,6 +7,8 @@ crawl SPIDER ...`` behaves like ``scrapy crawl SPIDER ...`` with, per ``VNNEWS_T
 - ``eio:DIR``: every write under DIR fails with EIO (a failing disk).
 - ``sqlite_full:N``: the state store's SQLite writes fail with "database or disk is full"
   after N write statements (the state store's disk filled up mid-run).
+- ``callback_error:REGEX``: extraction raises RuntimeError on pages whose URL matches (a
+  crawler bug on one page).
 
 Faults are injected at the Python I/O boundary (``open``/``sqlite3.connect``), so the code
 under test runs unchanged.
@@ -125,6 +127,21 @@ def _install_sqlite_fault(writes: int) -> None:
     SqliteStore._connect = staticmethod(connect)  # type: ignore[method-assign]
 
 
+def _install_callback_error(pattern: str) -> None:
+    import re
+
+    import spiders.base as base
+
+    real = base.extract_raw
+
+    def extract_raw(text: str, url: str, *args: Any, **kwargs: Any) -> Any:
+        if re.search(pattern, url):
+            raise RuntimeError(f"injected extraction bug\nsecond line for {url}")
+        return real(text, url, *args, **kwargs)
+
+    base.extract_raw = extract_raw
+
+
 def install(spec: str) -> None:
     kind, _, rest = spec.partition(":")
     if kind == "disk_full":
@@ -134,6 +151,8 @@ def install(spec: str) -> None:
         _install_file_fault(Path(rest).resolve(), None, errno.EIO)
     elif kind == "sqlite_full":
         _install_sqlite_fault(int(rest))
+    elif kind == "callback_error":
+        _install_callback_error(rest)
     elif kind:
         raise SystemExit(f"unknown VNNEWS_TEST_FAULT {spec!r}")
 

@@ -52,6 +52,8 @@ def preflight(crawler: Crawler, spider_name: str, spargs: dict[str, Any]) -> Non
         except ValueError as exc:
             raise PreflightError(str(exc)) from None
     check_feed_dir(crawler, spider_name)
+    # The lock hook needs the spider's sites, which depend on its arguments.
+    crawler.__dict__["_vnnews_spargs"] = dict(spargs)
     for hook in crawler.settings.getlist("PREFLIGHT_CHECKS"):
         from scrapy.utils.misc import load_object
 
