@@ -132,6 +132,7 @@ class Crawl:
         and the crawl key is only created with SET NX or replaced with compare-and-set, so
         two newcomers always end up in one crawl."""
         self.heartbeat(ttl)
+        self._await_stale_beats(ttl)
         self.server.hset(self.workers_key, self.run_id, json.dumps(
             {"pid": os.getpid(), "host": socket.gethostname(), "started": time.time()}))
         for _ in range(10):
@@ -150,6 +151,22 @@ class Crawl:
                 self._forget(str(current))
                 return self.run_id
         return str(self.server.get(self.crawl_key) or self.run_id)
+
+    def _await_stale_beats(self, ttl: int) -> None:
+        """Heartbeats written to an earlier Redis process (restored from the AOF after a
+        restart) prove nothing: wait one heartbeat period for their workers to beat again on
+        this one. A worker that rode out the restart does; a dead one does not."""
+        period = max(ttl / 3, 1) + 1
+        deadline = time.monotonic() + period
+        while time.monotonic() < deadline:
+            workers = [w for w in self.server.hkeys(self.workers_key) if w != self.run_id]
+            if not workers:
+                return
+            current = self.server_run()
+            beats = self.server.mget([self.alive_key(w) for w in workers])
+            if not any(b is not None and b != current for b in beats):
+                return
+            time.sleep(0.25)
 
     def _replace(self, old: str) -> bool:
         script = self.server.register_script(

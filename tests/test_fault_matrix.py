@@ -310,3 +310,45 @@ def test_two_spiders_on_one_site_never_run_at_once(tmp_path: Path) -> None:
     assert "(baohatinh)" in errors[0] and "pid" in errors[0]
     assert not list((tmp_path / "b").glob("*.jsonl"))
     assert set(delivered(tmp_path / "a")) == EXPECTED
+
+
+# --- Redis: a crawl whose workers died with Redis is dead ---------------------------------------
+
+def test_redis_restart_then_immediate_rerun_recovers_everything_once(tmp_path: Path) -> None:
+    from redis_server import start_or_skip
+
+    redis = start_or_skip(tmp_path / "redis")
+    plan = FaultPlan(rules=[FaultRule("slow", pattern=r"-post\d+\.html", times=None,
+                                      params={"seconds": 0.3})])
+    server, base = serve_in_thread(0, SITE_ROOT, plan)
+    out = tmp_path / "out"
+    env = {**os.environ, "REDIS_URL": redis.url}
+    cmd = [sys.executable, "-m", "scrapy", "crawl", "baohatinh", "-s", f"MIRROR={base}",
+           "-s", f"FEED_DIR={out}", "-s", "REDIS_IDLE_CLOSE=2", "-s", "LOG_LEVEL=INFO",
+           # Heartbeats that outlive the restart: only the server run id tells.
+           "-s", "REDIS_HEARTBEAT_TTL=30", "-s", "FEED_ROLLOVER_ITEMS=3",
+           "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=2"]
+    try:
+        first = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.PIPE, text=True)
+        start = time.monotonic()
+        while not list(out.glob("*.jsonl")):
+            assert time.monotonic() - start < 90 and first.poll() is None
+            time.sleep(0.05)
+        redis.stop(kill=True)  # Redis dies mid-crawl...
+        _, err = first.communicate(timeout=120)
+        assert first.returncode == 1, err[-2000:]
+        assert "Traceback" not in err
+        redis.start()  # ...and comes back at once: the AOF restores every key, heartbeats too
+        rerun = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True,
+                               timeout=180)
+    finally:
+        server.shutdown()
+        redis.stop()
+    assert rerun.returncode == 0, rerun.stderr[-3000:]
+    assert "Traceback" not in rerun.stderr
+    assert "(1 live workers)" in rerun.stderr
+    counts = delivered(out)
+    assert set(counts) == EXPECTED, sorted(EXPECTED - set(counts))
+    assert max(counts.values()) == 1
+    assert not list(out.glob("*.part"))
