@@ -367,10 +367,15 @@ class StateManager:
                            "by this run)", dead_run, part.name, lines)
             if dead_run not in dead:
                 dead.append(dead_run)
-                write_json(feed_dir / f"{spider_name}-{dead_run}.manifest.json", {
-                    "run_id": dead_run, "spider": spider_name, "status": "killed-and-resumed",
-                    "resumed_by": run_id, "undelivered_lines_removed": lines, "files": [],
-                })
+                manifest = feed_dir / f"{spider_name}-{dead_run}.manifest.json"
+                try:
+                    # A run that failed wrote its own manifest: keep its status and reason.
+                    known = json.loads(manifest.read_text("utf-8"))
+                except (OSError, ValueError):
+                    known = {"run_id": dead_run, "spider": spider_name,
+                             "status": "killed-and-resumed", "files": []}
+                known.update(resumed_by=run_id, undelivered_lines_removed=lines)
+                write_json(manifest, known)
         self.resuming.extend(dead)
         return dead
 
@@ -395,9 +400,18 @@ class StateManager:
         feed_dir = Path(self.crawler.settings.get("FEED_DIR", "output/%(name)s")
                         % {"name": spider.name})
         self._own_run = getattr(spider, "run_id", "")
-        if feed_dir.is_dir():
-            self.finish_dead_deliveries(feed_dir)
-            self.resume_leftovers(feed_dir, spider.name, self._own_run)
+        from crawler import runstatus
+        from crawler.distributed import fail_run, redis_errors
+
+        try:
+            if feed_dir.is_dir():
+                self.finish_dead_deliveries(feed_dir)
+                self.resume_leftovers(feed_dir, spider.name, self._own_run)
+        except redis_errors() as exc:
+            fail_run(self.crawler, exc)
+        except OSError as exc:
+            runstatus.fail(self.crawler, runstatus.DELIVERY,
+                           f"cannot clean up {feed_dir}: {exc.strerror or exc}", close=True)
         from twisted.internet import task
 
         self._refresher = task.LoopingCall(self.refresh_lock)
