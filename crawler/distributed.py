@@ -369,11 +369,20 @@ class CrawlScheduler(Scheduler):
 
 
 def fail_run(crawler: Crawler, exc: BaseException) -> None:
-    """Log one line (password redacted) and close the run as redis_unavailable, once."""
+    """Log one line (password redacted) and close the run (exit status 1), once: Redis or the
+    state store failed mid-run."""
     if crawler.__dict__.get("_vnnews_redis_failed"):
         return
     crawler.__dict__["_vnnews_redis_failed"] = True
-    message = redact_secrets(str(exc))
+    message = redact_secrets(" ".join(str(exc).split()) or type(exc).__name__)
+    import sqlite3
+
+    if isinstance(exc, sqlite3.DatabaseError) and not isinstance(exc, sqlite3.OperationalError):
+        # Damaged under a running crawl (quick_check passed at the start).
+        from crawler.store.sqlite import RECOVERY
+
+        uri = redact_uri(crawler.settings.get("STATE_URI") or "")
+        message = f"{uri} is corrupted: {message}{RECOVERY}"
     if redis_url(crawler.settings):
         logger.error("lost the connection to Redis at %s (%s): closing this worker; run it "
                      "again once Redis is back, nothing delivered is lost",

@@ -161,7 +161,8 @@ class RunSummary:
             status = runstatus.decide(self.crawler, reason)
             manifest.update(status=status.status, reason=status.reason,
                             exit_status=status.exit_code)
-            written = write_manifest(manifest_fallback_dir() / path.name, manifest)
+            fallback = manifest_fallback_dir(self.crawler.settings.get("SUMMARY_FALLBACK_DIR"))
+            written = write_manifest(fallback / path.name, manifest)
         runstatus.remember(self.crawler, status)
         logger.log(
             logging.INFO if status.status == "finished" else logging.ERROR,
@@ -194,11 +195,12 @@ def check_start_pages(crawler: Crawler, spider: Spider) -> None:
                    f"none of the {len(starts)} start pages could be fetched{first}")
 
 
-def manifest_fallback_dir() -> Path:
-    """Where a manifest goes when FEED_DIR refuses it (full, read-only)."""
+def manifest_fallback_dir(setting: str = "") -> Path:
+    """Where a manifest goes when FEED_DIR refuses it (full, read-only): SUMMARY_FALLBACK_DIR,
+    else $VNNEWS_MANIFEST_FALLBACK, else <temp dir>/vnnews-manifests."""
     import tempfile
 
-    return Path(os.environ.get("VNNEWS_MANIFEST_FALLBACK", "")
+    return Path(setting or os.environ.get("VNNEWS_MANIFEST_FALLBACK", "")
                 or Path(tempfile.gettempdir()) / "vnnews-manifests")
 
 

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
     from scrapy.crawler import Crawler
 
-from crawler.runstatus import EXIT_BAD_INPUT, EXIT_UNHEALTHY, decided
+from crawler.runstatus import EXIT_BAD_INPUT, EXIT_UNHEALTHY, decide, decided
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_UNHEALTHY", "Command", "PreflightError", "preflight"]
 
@@ -86,12 +86,9 @@ class Command(ScrapyCrawlCommand):
         if self.crawler_process.bootstrap_failed:
             self.exitcode = 1
             return
-        status = decided(crawler)
-        if status is not None:
-            self.exitcode = status.exit_code
-            return
         stats = crawler.stats.get_stats() if crawler.stats else {}
-        if stats.get("health/failed"):
-            self.exitcode = EXIT_UNHEALTHY
-        elif stats.get("finish_reason") not in (None, "finished"):
-            self.exitcode = 1
+        # The run summary decided (and wrote in the manifest); without it (SUMMARY_ENABLED
+        # off), the same rules. A run whose engine never closed (no finish reason) did not
+        # finish.
+        status = decided(crawler) or decide(crawler, stats.get("finish_reason") or "unclean")
+        self.exitcode = status.exit_code
