@@ -247,6 +247,10 @@ EXTENSIONS = {
 }
 # Write <FEED_DIR>/<spider>-<run_id>.manifest.json with counters at the end of a run.
 SUMMARY_ENABLED = True
+# Where the manifest goes when FEED_DIR refuses it (disk full, read-only): the run then fails
+# (exit status 4) and its manifest is written here; if this fails too, to stderr as one line.
+# Empty: $VNNEWS_MANIFEST_FALLBACK, else <temp dir>/vnnews-manifests.
+SUMMARY_FALLBACK_DIR = ""
 
 # --- Modern Scrapy defaults ------------------------------------------------------------------
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
