@@ -271,6 +271,8 @@ def run(paths: list[str], *, output: str | None, state: str | None, previous: li
     from scrapy.utils.project import get_project_settings
 
     index = ArchiveIndex(paths)
+    if not index.by_url:
+        raise FileNotFoundError(f"no archived responses in {', '.join(paths)}")
     baseline = [str(p) for p in feed_files(previous or [Path(f).parent for f in index.files])]
     if output:
         out_path = Path(output).resolve()
