@@ -92,7 +92,7 @@ LOG_FORMATTER = "crawler.logformatter.OneLineLogFormatter"
 # --- Crawl command ---------------------------------------------------------------------------
 # Extra checks run by `scrapy crawl` before crawling (callables taking the crawler, raising
 # crawler.commands.crawl.PreflightError): a failure is one line on stderr and exit status 2.
-PREFLIGHT_CHECKS = ["crawler.state.preflight_lock"]
+PREFLIGHT_CHECKS = ["crawler.replay.preflight_replay", "crawler.state.preflight_lock"]
 
 # --- Mirror (offline copy) -------------------------------------------------------------------
 # MIRROR: one base URL (e.g. http://127.0.0.1:8000). When set, a request for
