@@ -98,6 +98,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     server, base = serve_in_thread(0)
     started = time.monotonic()
+    print(f"Crawling the offline {args.spider} copy served on {base} (it holds deliberate traps: "
+          "a dead link, pages that are not articles; their warnings are expected)...",
+          flush=True)
     cmd = [sys.executable, "-m", "scrapy", "crawl", args.spider, "-s", f"MIRROR={base}",
            "-s", f"FEED_DIR={out}", "-s", f"LOG_LEVEL={args.log_level}",
            # The demo keeps its own state beside its feeds: a second run emits nothing new.
@@ -125,6 +128,49 @@ def cmd_demo(args: argparse.Namespace) -> int:
     statuses = ", ".join(f"{code}: {n}" for code, n in m["http_status"].items())
     print(f"  pages fetched    : {m['pages_fetched']}  (HTTP {statuses})")
     print(f"  time             : {time.monotonic() - started:.1f} s")
+    for line in deliberate_traps(m, ROOT / "fixtures" / "site" / "expected_articles.json"):
+        print(f"  deliberate       : {line}")
+    from crawler.report import write_report
+
+    report = write_report([out], out / "report.html")
+    print(f"  report           : {report}")
+    return 0
+
+
+def deliberate_traps(manifest: dict[str, object], expected_path: Path) -> list[str]:
+    """The fixture's deliberate traps the run met, said as such (the demo's warnings for them
+    are expected): dead links and pages that are not articles."""
+    try:
+        expected = json.loads(expected_path.read_text("utf-8"))
+    except (OSError, ValueError):
+        return []
+    rows = manifest.get("urls", {}).get("not_emitted", [])  # type: ignore[union-attr]
+    dead = [r for r in rows if r["url"] in set(expected.get("dead", []))
+            and r["outcome"] == "failed"]
+    not_articles = [r for r in rows if r["url"] in set(expected.get("not_articles", []))
+                    and r["outcome"] == "not_article"]
+    lines = []
+    if dead:
+        codes = ", ".join(sorted({r["reason"].removeprefix("HTTP ") for r in dead}))
+        noun = "dead link" if len(dead) == 1 else "dead links"
+        lines.append(f"{len(dead)} {noun} ({codes}) — deliberate in the offline copy")
+    if not_articles:
+        noun = "page" if len(not_articles) == 1 else "pages"
+        lines.append(f"{len(not_articles)} {noun} with an article URL that are not articles "
+                     "(video, photo gallery) — deliberate in the offline copy")
+    return lines
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """One self-contained HTML page from run manifests (crawler/report.py)."""
+    from crawler.report import ReportError, write_report
+
+    try:
+        path = write_report(args.manifests, Path(args.output))
+    except ReportError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"wrote {path}")
     return 0
 
 
@@ -212,6 +258,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("urls", nargs="+")
     p.add_argument("--redis-url", default=None, help="default: $REDIS_URL")
     p.set_defaults(func=cmd_push)
+
+    p = sub.add_parser("report", help="HTML report (tables, charts) from run manifests")
+    p.add_argument("manifests", nargs="+", metavar="MANIFEST_OR_DIR",
+                   help="manifest files, or folders searched for *.manifest.json")
+    p.add_argument("-o", "--output", default="report.html", help="the HTML file to write")
+    p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("demo", help="offline demo crawl of the bundled fixture site")
     p.add_argument("--spider", default="baohatinh")
