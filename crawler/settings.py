@@ -185,9 +185,15 @@ EXTENSIONS = {
     "crawler.memtrim.MemoryTrim": 300,
     "crawler.health.LayoutHealth": 400,
     "crawler.summary.RunSummary": 500,
+    "crawler.progress.Progress": 600,
 }
 # Write <FEED_DIR>/<spider>-<run_id>.manifest.json with counters at the end of a run.
 SUMMARY_ENABLED = True
+
+# --- Progress (crawler/progress.py) ------------------------------------------------------------
+# Every this many seconds, one INFO line: pages and pages/s, articles emitted, queue size,
+# articles per site, failed fetches so far. 0: off. Quiet under -L WARNING.
+PROGRESS_INTERVAL = 10.0
 
 # --- Modern Scrapy defaults ------------------------------------------------------------------
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
