@@ -175,32 +175,15 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_prune(args: argparse.Namespace) -> int:
-    """Bound the state store and the feed folders by age."""
-    from datetime import UTC, datetime, timedelta
+    """Bound the state store and the feed folders by age (crawler/prune.py)."""
+    from crawler.prune import PruneError, run
 
-    from crawler.store import StoreError, open_store, redact_uri
-
-    cutoff = datetime.now(UTC) - timedelta(days=args.days)
     try:
-        store = open_store(args.state, root=ROOT)
-    except StoreError as exc:
+        lines = run(args.days, args.state, args.feeds, root=ROOT, dry_run=args.dry_run)
+    except PruneError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    try:
-        counts = store.prune(cutoff)
-    finally:
-        store.close()
-    print(f"state {redact_uri(args.state)}: removed "
-          + ", ".join(f"{n} {k}" for k, n in counts.items()))
-    removed = 0
-    for folder in args.feeds:
-        for path in Path(folder).glob("*"):
-            is_feed = path.name.endswith((".jsonl", ".jsonl.gz", ".manifest.json"))
-            if is_feed and datetime.fromtimestamp(path.stat().st_mtime, UTC) < cutoff:
-                path.unlink()
-                removed += 1
-    if args.feeds:
-        print(f"feeds: removed {removed} files older than {args.days} days")
+    print("\n".join(lines))
     return 0
 
 
@@ -248,9 +231,12 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=cmd_schema)
 
     p = sub.add_parser("prune", help="forget old articles in the store and delete old feeds")
-    p.add_argument("--days", type=float, required=True, help="keep what is newer than this")
+    p.add_argument("--days", required=True,
+                   help="keep what was seen in the last DAYS days (at least 1)")
     p.add_argument("--state", default="sqlite:///.state/crawler.sqlite3", help="STATE_URI")
     p.add_argument("--feeds", nargs="*", default=[], help="feed folders to prune")
+    p.add_argument("--dry-run", action="store_true",
+                   help="print what would be removed (counts, bytes), remove nothing")
     p.set_defaults(func=cmd_prune)
 
     p = sub.add_parser("push", help="queue start URLs for Redis-mode workers")
