@@ -1,13 +1,15 @@
-"""Operator commands: ``python -m crawler serve | extract | schema | demo``."""
+"""Operator commands of vnnews-crawler (``python -m crawler --help`` lists them all)."""
 
 from __future__ import annotations
 
 import argparse
+import errno
 import gzip
 import json
 import subprocess
 import sys
 import time
+import zlib
 from dataclasses import asdict
 from pathlib import Path
 
@@ -18,12 +20,28 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from crawler.faults import FaultPlan, standard_plan
     from crawler.server import DEFAULT_ROOT, make_server
 
+    root = Path(args.root) if args.root else DEFAULT_ROOT
+    if not root.is_dir():
+        print(f"error: --root {root}: no such folder", file=sys.stderr)
+        return 2
+    if not 0 <= args.port <= 65535:
+        print(f"error: --port {args.port}: must be 0..65535", file=sys.stderr)
+        return 2
     plan: FaultPlan | None = None
-    if args.faults:
-        plan = FaultPlan.load(Path(args.faults))
-    elif args.fault_rate:
-        plan = standard_plan(rate=args.fault_rate)
-    server = make_server(args.port, Path(args.root) if args.root else DEFAULT_ROOT, plan)
+    try:
+        if args.faults:
+            plan = FaultPlan.load(Path(args.faults))
+        elif args.fault_rate:
+            plan = standard_plan(rate=args.fault_rate)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        print(f"error: --faults {args.faults}: {exc}", file=sys.stderr)
+        return 2
+    try:
+        server = make_server(args.port, root, plan)
+    except OSError as exc:
+        reason = "port in use" if exc.errno == errno.EADDRINUSE else exc.strerror
+        print(f"error: cannot listen on 127.0.0.1:{args.port}: {reason}", file=sys.stderr)
+        return 2
     port = server.server_address[1]
     print(f"serving {args.root or DEFAULT_ROOT} on http://127.0.0.1:{port}", flush=True)
     print(port, file=sys.stderr, flush=True)
@@ -39,6 +57,39 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def read_page(path: Path) -> bytes:
     data = path.read_bytes()
     return gzip.decompress(data) if path.suffix == ".gz" or data[:2] == b"\x1f\x8b" else data
+
+
+def page_url(html: bytes) -> str | None:
+    """The URL a saved page names for itself: its canonical link, else og:url.
+
+    >>> page_url(b'<head><meta property="og:url" content="https://a.vn/x-post1.html"></head>')
+    'https://a.vn/x-post1.html'
+    >>> page_url(b"<p>no head</p>") is None
+    True
+    """
+    from parsel import Selector
+
+    sel = Selector(text=html.decode("utf-8", "replace"))
+    for query in ("link[rel~=canonical]::attr(href)", "meta[property='og:url']::attr(content)",
+                  "meta[name='og:url']::attr(content)"):
+        value = (sel.css(query).get() or "").strip()
+        if value.startswith(("http://", "https://")):
+            return value
+    return None
+
+
+def url_problem(url: str) -> str | None:
+    """Why url cannot be a page's URL, or None.
+
+    >>> url_problem("notaurl"), url_problem("https://baohatinh.vn/a.html")
+    ('not an http(s) URL with a host', None)
+    """
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "not an http(s) URL with a host"
+    return None
 
 
 def describe_used(used: str) -> str:
@@ -62,11 +113,27 @@ def cmd_extract(args: argparse.Namespace) -> int:
     from crawler.text import utc_now_iso
 
     path = Path(args.file)
+    if path.is_dir():
+        print(f"error: {path} is a folder, not a saved page", file=sys.stderr)
+        return 2
     if not path.is_file():
         print(f"error: no such file: {path}", file=sys.stderr)
         return 2
     try:
-        article, used = extract_with_info(read_page(path), args.url,
+        html = read_page(path)
+    except (OSError, EOFError, gzip.BadGzipFile, zlib.error) as exc:
+        print(f"error: {path}: cannot read (corrupt gzip?): {exc}", file=sys.stderr)
+        return 2
+    url = args.url or page_url(html)
+    if not url:
+        print(f"error: {path} names no canonical link or og:url: give --url", file=sys.stderr)
+        return 2
+    problem = url_problem(url)
+    if problem:
+        print(f"error: --url {url!r}: {problem}", file=sys.stderr)
+        return 2
+    try:
+        article, used = extract_with_info(html, url,
                                           crawled_at=args.crawled_at or utc_now_iso())
     except NotAnArticle as exc:
         print(f"not an article: {exc}", file=sys.stderr)
@@ -208,7 +275,13 @@ def cmd_push(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m crawler", description=__doc__)
+    args = build_parser().parse_args(argv)
+    return int(args.func(args))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m crawler",
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("serve", help="serve the offline site copies on 127.0.0.1")
@@ -220,7 +293,8 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("extract", help="extract one saved page as the crawl would")
-    p.add_argument("--url", required=True, help="the page's real URL")
+    p.add_argument("--url", default=None,
+                   help="the page's real URL (default: its canonical link, else og:url)")
     p.add_argument("--crawled-at", default=None, help="fixed crawled_at (UTC, ...Z)")
     p.add_argument("--pretty", action="store_true", help="indent the JSON")
     p.add_argument("file", help="saved page (.html or .html.gz)")
@@ -256,9 +330,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--output", default=str(ROOT / "output" / "demo"))
     p.add_argument("--log-level", default="WARNING")
     p.set_defaults(func=cmd_demo)
-
-    args = parser.parse_args(argv)
-    return int(args.func(args))
+    # Written from the parser itself, so a command added later is listed too.
+    parser.description = (
+        "Operator commands of vnnews-crawler:\n\n  python -m crawler "
+        + " | ".join(sub.choices) + "\n\nCrawls run through Scrapy: scrapy crawl SPIDER (scrapy "
+        "sites lists the spiders and their sites).\npython -m crawler COMMAND --help describes "
+        "each command.")
+    return parser
 
 
 if __name__ == "__main__":
