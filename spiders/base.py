@@ -167,6 +167,13 @@ class SiteSpider(scrapy.Spider):
             )
         out: dict[str, Any] = {k: kwargs[k] for k in ("start", "run_id", "sites")
                                if kwargs.get(k)}
+        if out.get("run_id"):
+            from crawler.settings_check import SettingError, check_run_id
+
+            try:
+                check_run_id(str(out["run_id"]))
+            except SettingError as exc:
+                raise SpiderArgumentError(str(exc)) from None
         for url in (out.get("start") or "").split(","):
             if url.strip() and not is_http_url(url.strip()):
                 raise SpiderArgumentError(f"-a start: {url.strip()!r} is not an http(s) URL")
