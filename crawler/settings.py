@@ -136,6 +136,10 @@ DEDUPE_NEAR_THRESHOLD = 0.5
 # --- Feeds -----------------------------------------------------------------------------------
 # One JSON Lines file per run, named with the run id, under FEED_DIR. While it is written it is
 # named *.jsonl.part, so a consumer globbing *.jsonl only ever sees complete files.
+# Scrapy's -O FILE / -o FILE (or FEEDS given with -s) replace this feed: FEED_DIR is then not
+# written (the manifest goes beside FILE as <stem>.manifest.json) unless FEED_DIR is also given.
+# -O always rewrites FILE with this run's articles (empty when none); -o appends them. Articles
+# already delivered are not emitted again: add -s STATE_URI=none for every article each run.
 FEED_DIR = "output/%(name)s"
 FEEDS = {
     "%(feed_dir)s/%(name)s-%(run_id)s.jsonl": {
@@ -146,9 +150,13 @@ FEEDS = {
     }
 }
 FEED_EXPORT_ENCODING = "utf-8"
+# -O/-o files in these formats record their articles as delivered too (exactly once across
+# runs); CSV cells hold nested fields (images, related, authors, tags) as JSON text.
 FEED_EXPORTERS = {
     "jsonlines": "crawler.feeds.DeliveryJsonLinesExporter",
     "jsonl": "crawler.feeds.DeliveryJsonLinesExporter",
+    "json": "crawler.feeds.DeliveryJsonExporter",
+    "csv": "crawler.feeds.DeliveryCsvExporter",
 }
 # Roll over to a new file every N articles, named <spider>-<run id>-<NNNN>.jsonl (0: one file
 # per run, <spider>-<run id>.jsonl). Complete files appear while a long run goes on, and the

@@ -120,6 +120,10 @@ def _redis_url(value: Any) -> str | None:
         parts.port  # noqa: B018 - raises on a port that is not a number
     except ValueError:
         return "has a port that is not a number"
+    from crawler.distributed import redis_available
+
+    if not redis_available():
+        return "Redis support is not installed: pip install 'vnnews-crawler[redis]'"
     return None
 
 

@@ -13,7 +13,6 @@ import random
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
@@ -428,10 +427,10 @@ class RunSummary:
         )
         for line in site_table(sites):
             logger.info("%s", line)
-        feed_dir = Path(self.crawler.settings.get("FEED_DIR", "output/%(name)s")
-                        % {"name": spider.name})
-        feed_dir.mkdir(parents=True, exist_ok=True)
-        path = feed_dir / f"{spider.name}-{run_id}.manifest.json"
+        from crawler.feeds import manifest_path
+
+        path = manifest_path(self.crawler.settings, spider.name, run_id)
+        path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(path.name + ".part")
         tmp.write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", "utf-8")
         os.replace(tmp, path)

@@ -45,7 +45,10 @@ def preflight(crawler: Crawler, spider_name: str, spargs: dict[str, Any]) -> Non
             check(dict(spargs))
         except ValueError as exc:
             raise PreflightError(str(exc)) from None
-    check_feed_dir(crawler, spider_name)
+    from crawler.feeds import project_feed_dir_used
+
+    if project_feed_dir_used(crawler.settings):
+        check_feed_dir(crawler, spider_name)
     for hook in crawler.settings.getlist("PREFLIGHT_CHECKS"):
         from scrapy.utils.misc import load_object
 
@@ -77,6 +80,12 @@ def early_checks(settings: Any, args: list[str], spargs: dict[str, Any]) -> None
         check_settings(settings)
     except SettingError as exc:
         raise PreflightError(str(exc)) from None
+    if settings.get("JOBDIR"):
+        # Scrapy's JOBDIR pickles the spider's `state` dict and its queue; this project keeps
+        # what a killed run needs in the state store instead (it resumes without JOBDIR).
+        raise PreflightError(
+            f"setting JOBDIR={settings.get('JOBDIR')!r}: not supported: a killed crawl resumes "
+            "from STATE_URI (the state store), nothing lost; drop JOBDIR")
     if spargs.get("run_id"):
         try:
             check_run_id(str(spargs["run_id"]))
@@ -96,12 +105,18 @@ def early_checks(settings: Any, args: list[str], spargs: dict[str, Any]) -> None
             raise PreflightError(str(exc)) from None
     from types import SimpleNamespace
 
-    check_feed_dir(SimpleNamespace(settings=settings), args[0])  # type: ignore[arg-type]
+    from crawler.feeds import project_feed_dir_used
+
+    if project_feed_dir_used(settings):
+        check_feed_dir(SimpleNamespace(settings=settings), args[0])  # type: ignore[arg-type]
 
 
 class Command(ScrapyCrawlCommand):
     def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
         super().process_options(args, opts)
+        from crawler.feeds import apply_cli_feeds
+
+        apply_cli_feeds(self.settings)
         # Before the crawler process exists, hence before Scrapy's banner: a wrong setting or
         # argument is the only thing the operator sees.
         try:
