@@ -78,7 +78,10 @@ def redis_available() -> bool:
     """Whether Redis mode's packages (redis, scrapy-redis) are installed."""
     import importlib.util
 
-    return all(importlib.util.find_spec(m) is not None for m in ("redis", "scrapy_redis"))
+    try:
+        return all(importlib.util.find_spec(m) is not None for m in ("redis", "scrapy_redis"))
+    except (ImportError, ValueError):
+        return False
 
 
 def redis_errors() -> tuple[type[BaseException], ...]:
