@@ -143,17 +143,27 @@ def cmd_extract(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_schema(args: argparse.Namespace) -> int:
+def schema_files() -> dict[Path, str]:
+    """The JSON Schemas generated from the code: the article lines and the run manifest."""
     from crawler.items import schema_text
+    from crawler.manifest_schema import manifest_schema_text
 
-    target = ROOT / "schemas" / "article.schema.json"
+    return {ROOT / "schemas" / "article.schema.json": schema_text(),
+            ROOT / "schemas" / "manifest.schema.json": manifest_schema_text()}
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    files = schema_files()
     if args.check:
-        ok = target.is_file() and target.read_text("utf-8") == schema_text()
-        print("schema up to date" if ok else "schema out of date: run python -m crawler schema")
-        return 0 if ok else 1
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(schema_text(), "utf-8")
-    print(f"wrote {target.relative_to(ROOT)}")
+        stale = [p.name for p, text in files.items()
+                 if not p.is_file() or p.read_text("utf-8") != text]
+        print("schemas up to date" if not stale else
+              f"schema out of date: {', '.join(stale)}: run python -m crawler schema")
+        return 1 if stale else 0
+    for target, text in files.items():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, "utf-8")
+        print(f"wrote {target.relative_to(ROOT)}")
     return 0
 
 
@@ -300,7 +310,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", help="saved page (.html or .html.gz)")
     p.set_defaults(func=cmd_extract)
 
-    p = sub.add_parser("schema", help="write schemas/article.schema.json from the code")
+    p = sub.add_parser("schema", help="write schemas/*.schema.json (articles, manifest) "
+                                         "from the code")
     p.add_argument("--check", action="store_true", help="only check the file is up to date")
     p.set_defaults(func=cmd_schema)
 

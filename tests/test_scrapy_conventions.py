@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, validate_manifest
 
 from crawler.feeds import flat_cell
 
@@ -39,6 +39,7 @@ def test_dash_O_always_rewrites_and_leaves_feed_dir_alone(mirror: str, tmp_path:
     assert len(lines) == 36
     manifest = json.loads((tmp_path / "out.manifest.json").read_text("utf-8"))
     assert manifest["run_id"] == first_id and manifest["articles_written"] == 36
+    validate_manifest(manifest)
     assert manifest["files"] and manifest["files"][0]["file"] == "out.jsonl"
     # Everything is known now: the second run emits nothing, and -O still rewrites the file.
     second = crawl(mirror, tmp_path, "-O", str(out), run_id=second_id)
