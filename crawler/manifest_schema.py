@@ -62,6 +62,9 @@ SITE_ROW = _obj("What one site gave during the run.", {
                               "'family:<name>' or 'generic'."),
     "extractor_versions": _d({"type": "object", "additionalProperties": {"type": "string"}},
                              "Extractor version of each layer used."),
+    "drift": _obj("Extractor drift: article pages the layout-health check saw, and how many "
+                  "missed each watched field ('article': nothing extracted at all).",
+                  {"checked": _COUNT, "missing": _COUNTS}),
 })
 
 FULL = _obj("A run's manifest, written when the run ends.", {

@@ -151,7 +151,8 @@ def site_table(run: dict[str, Any]) -> str:
     rows = ['<table><tr><th class="l">site</th><th>pages</th><th>articles</th><th>updated</th>'
             '<th>duplicates</th><th>marked duplicate_of</th><th>already seen</th>'
             '<th>invalid</th><th>not articles</th><th>failures</th><th>p50 ms</th>'
-            '<th>p95 ms</th><th>bytes</th><th class="l">extraction (extractor version)</th></tr>']
+            '<th>p95 ms</th><th>bytes</th><th>drift: pages checked</th><th>missing fields</th>'
+            '<th class="l">extraction (extractor version)</th></tr>']
     for i, s in enumerate(run.get("sites") or []):
         a = s["articles"]
         layers = ", ".join(
@@ -168,9 +169,34 @@ def site_table(run: dict[str, Any]) -> str:
             + fig(run, ptr("sites", i, "latency_ms", "p50"), s["latency_ms"]["p50"])
             + fig(run, ptr("sites", i, "latency_ms", "p95"), s["latency_ms"]["p95"])
             + fig(run, ptr("sites", i, "bytes"), s["bytes"])
+            + drift_cells(run, i, s)
             + f'<td class="l">{layers}</td></tr>')
     rows.append("</table>")
     return "".join(rows)
+
+
+def drift_cells(run: dict[str, Any], i: int, site: dict[str, Any]) -> str:
+    """Pages the layout-health check saw, and fields missing on them (manifest 1.1+)."""
+    drift = site.get("drift")
+    if not drift:
+        return "<td>–</td><td>–</td>"
+    missing = ", ".join(f"{esc(k)} {n}" for k, n in drift["missing"].items()
+                        if k != "article") or "none"
+    return fig(run, ptr("sites", i, "drift", "checked"), drift["checked"]) + \
+        f'<td class="l">{missing}</td>'
+
+
+def per_site_status(run: dict[str, Any]) -> str:
+    out = ['<table><tr><th class="l">site</th><th class="l">HTTP status</th>'
+           "<th>responses</th></tr>"]
+    for i, s in enumerate(run.get("sites") or []):
+        for code, n in s["http_status"].items():
+            cls = "bad" if code.startswith(("4", "5")) else ""
+            out.append(f'<tr><td class="l">{esc(s["site"])}</td>'
+                       f'<td class="l {cls}">{esc(code)}</td>'
+                       + fig(run, ptr("sites", i, "http_status", code), n) + "</tr>")
+    out.append("</table>")
+    return "".join(out)
 
 
 def coverage_map(run: dict[str, Any]) -> str:
@@ -331,6 +357,7 @@ def render(runs: list[dict[str, Any]]) -> str:
             "<h2>Sites</h2>", site_bars(run), site_table(run),
             "<h2>Field coverage</h2>", coverage_map(run),
             "<h2>HTTP statuses and failures</h2>", statuses_and_failures(run),
+            per_site_status(run),
             "<h2>Run timeline</h2>", timeline(run)]
     if len(runs) > 1:
         body += [f"<h2>Trend over {len(runs)} runs</h2>", trend(runs)]

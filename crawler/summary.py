@@ -163,6 +163,8 @@ class SiteTally:
     present: dict[str, int] = field(default_factory=dict)
     layers: dict[str, int] = field(default_factory=dict)
     versions: dict[str, str] = field(default_factory=dict)
+    checked: int = 0
+    missing: dict[str, int] = field(default_factory=dict)
 
     def add_latency(self, seconds: float, rng: random.Random) -> None:
         self.latency_seen += 1
@@ -251,6 +253,16 @@ class RunTally:
         crawler.signals.connect(self.on_response, signal=signals.response_received)
         crawler.signals.connect(self.on_scraped, signal=signals.item_scraped)
         crawler.signals.connect(self.on_dropped, signal=signals.item_dropped)
+        from crawler.health import article_checked
+
+        crawler.signals.connect(self.on_checked, signal=article_checked)
+
+    def on_checked(self, url: str, site: str, missing: list[str], **_: Any) -> None:
+        """The layout-health check of an article page: the extractor's drift, per field."""
+        tally = self.site(site or site_of(url) or "?")
+        tally.checked += 1
+        for name in missing:
+            tally.missing[name] = tally.missing.get(name, 0) + 1
 
     def on_reached(self, request: Any, spider: Any) -> None:
         self._inflight[id(request)] = self.clock()
@@ -341,6 +353,7 @@ class RunTally:
                              if t.emitted else None for f in COVERAGE_FIELDS},
                 "extraction": dict(sorted(t.layers.items())),
                 "extractor_versions": dict(sorted(t.versions.items())),
+                "drift": {"checked": t.checked, "missing": dict(sorted(t.missing.items()))},
             })
         return rows
 

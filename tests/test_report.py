@@ -54,6 +54,9 @@ def test_manifest_per_site_table(two_runs: tuple[Path, CrawlResult, CrawlResult]
         have = sum(1 for item in first.items if item.get(name))
         assert site["coverage"][name] == round(100.0 * have / len(first.items), 1), name
     assert site["extraction"] == {"profile:baohatinh": len(first.items)}
+    # Drift: every article page was checked; the only misses are the deliberate non-articles.
+    assert site["drift"]["checked"] == len(first.items) + site["not_articles"]
+    assert site["drift"]["missing"] == {"article": site["not_articles"]}
     assert m["extractor_versions"] == {"baohatinh.vn": {"profile:baohatinh": m[
         "extractor_version"]}}
     lat = site["latency_ms"]
