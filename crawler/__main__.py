@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import errno
-import gzip
 import json
 import subprocess
 import sys
@@ -54,9 +53,31 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def read_page(path: Path) -> bytes:
-    data = path.read_bytes()
-    return gzip.decompress(data) if path.suffix == ".gz" or data[:2] == b"\x1f\x8b" else data
+def page_size_cap() -> int:
+    """The crawl's response size cap (DOWNLOAD_MAXSIZE): a saved page is held to it too."""
+    from crawler import settings
+
+    return int(settings.DOWNLOAD_MAXSIZE)
+
+
+def read_page(path: Path, limit: int | None = None) -> bytes:
+    """A saved page's bytes (.html, or gzipped), never more than the size cap: a bigger file,
+    or a gzip bomb, raises PageTooLarge after reading at most ``limit`` bytes of it; corrupt
+    gzip raises ValueError."""
+    from crawler.extract.encoding import PageTooLarge, gunzip_bounded
+
+    limit = page_size_cap() if limit is None else limit
+    size = path.stat().st_size
+    if size > limit:
+        raise PageTooLarge(f"{size} bytes, past the {limit}-byte page size cap")
+    with path.open("rb") as fh:
+        data = fh.read(limit + 1)
+    if path.suffix == ".gz" or data[:2] == b"\x1f\x8b":
+        try:
+            return gunzip_bounded(data, limit)
+        except PageTooLarge:
+            raise PageTooLarge(f"inflates past the {limit}-byte page size cap") from None
+    return data
 
 
 def page_url(html: bytes) -> str | None:
@@ -119,9 +140,14 @@ def cmd_extract(args: argparse.Namespace) -> int:
     if not path.is_file():
         print(f"error: no such file: {path}", file=sys.stderr)
         return 2
+    from crawler.extract.encoding import PageTooLarge
+
     try:
         html = read_page(path)
-    except (OSError, EOFError, gzip.BadGzipFile, zlib.error) as exc:
+    except PageTooLarge as exc:
+        print(f"error: {path}: {exc} (DOWNLOAD_MAXSIZE): not a news page", file=sys.stderr)
+        return 2
+    except (OSError, ValueError, EOFError, zlib.error) as exc:
         print(f"error: {path}: cannot read (corrupt gzip?): {exc}", file=sys.stderr)
         return 2
     url = args.url or page_url(html)
@@ -204,6 +230,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(f"  not articles     : {m['not_articles']}, failed fetches: {m['fetch_failed']}")
     statuses = ", ".join(f"{code}: {n}" for code, n in m["http_status"].items())
     print(f"  pages fetched    : {m['pages_fetched']}  (HTTP {statuses})")
+    warcs = (m.get("archive") or {}).get("files") or []
+    if warcs:
+        print(f"  WARC archive     : {', '.join(f['file'] for f in warcs)} "
+              f"({sum(f['records'] for f in warcs)} records, "
+              f"{sum(f['bytes'] for f in warcs) / 1024:.0f} KB; "
+              f"python -m crawler reextract {shown})")
     print(f"  time             : {time.monotonic() - started:.1f} s")
     for line in deliberate_traps(m, ROOT / "fixtures" / "site" / "expected_articles.json"):
         print(f"  deliberate       : {line}")
@@ -262,6 +294,38 @@ def cmd_prune(args: argparse.Namespace) -> int:
         return 2
     print("\n".join(lines))
     return 0
+
+
+def cmd_reextract(args: argparse.Namespace) -> int:
+    """Today's extraction over archived article pages (crawler/reextract.py)."""
+    from crawler.reextract import run
+
+    overrides = {}
+    for pair in args.set or []:
+        name, sep, value = pair.partition("=")
+        if not sep:
+            print(f"error: -s {pair!r}: use NAME=VALUE", file=sys.stderr)
+            return 2
+        overrides[name] = value
+    state = args.state or overrides.pop("STATE_URI", None)
+    try:
+        code, summary = run(args.paths, output=args.output, state=state,
+                            previous=args.previous or [], settings_overrides=overrides)
+    except FileNotFoundError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    rate = summary["pages"] / summary["elapsed_seconds"] if summary["elapsed_seconds"] else 0
+    print(f"re-extracted {summary['pages']} archived article pages from "
+          f"{len(summary['files'])} WARC files in {summary['elapsed_seconds']:.1f} s "
+          f"({rate:.1f} pages/s): {summary['articles_written']} articles written"
+          + (f" -> {args.output}" if args.output else "")
+          + (f"; dropped {summary['dropped']}" if summary["dropped"] else ""))
+    for line in summary["report"]:
+        print(line)
+    if args.json:
+        Path(args.json).write_text(json.dumps(summary, ensure_ascii=False, indent=2) + "\n",
+                                   "utf-8")
+    return code
 
 
 def cmd_push(args: argparse.Namespace) -> int:
@@ -323,6 +387,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dry-run", action="store_true",
                    help="print what would be removed (counts, bytes), remove nothing")
     p.set_defaults(func=cmd_prune)
+
+    p = sub.add_parser("reextract", help="extract archived (WARC) article pages again")
+    p.add_argument("paths", nargs="+", metavar="WARC_OR_DIR")
+    p.add_argument("-O", "--output", default=None,
+                   help="feed file (JSON Lines, overwritten); default: FEED_DIR's feeds")
+    p.add_argument("--state", default=None,
+                   help="STATE_URI: write only changed articles, as their next revision")
+    p.add_argument("--previous", nargs="*", default=None, metavar="FEED_OR_DIR",
+                   help="earlier feeds to compare with (default: the feeds beside the WARCs)")
+    p.add_argument("-s", "--set", action="append", metavar="NAME=VALUE",
+                   help="a Scrapy setting, as with scrapy crawl -s")
+    p.add_argument("--json", default=None, help="also write the summary (per site) as JSON")
+    p.set_defaults(func=cmd_reextract)
 
     p = sub.add_parser("push", help="queue start URLs for Redis-mode workers")
     p.add_argument("spider")

@@ -16,7 +16,7 @@ from crawler.store import StoreError, open_store, redact_uri
 
 # Files of a feed folder prune may delete: complete feeds and run manifests (never .part files
 # of a running crawl, never anything else a user keeps there).
-FEED_SUFFIXES = (".jsonl", ".jsonl.gz", ".manifest.json")
+FEED_SUFFIXES = (".jsonl", ".jsonl.gz", ".manifest.json", ".warc.gz")  # WARC archives too
 MIN_DAYS = 1.0
 
 
@@ -144,8 +144,14 @@ def run(days_text: str, state: str, feeds: list[str], *, root: Path, dry_run: bo
     if feeds:
         total = sum(f.size for f in files)
         if not dry_run:
+            from crawler.archive import prune_index
+
             for f in files:
                 f.path.unlink(missing_ok=True)
+            for folder in feeds:
+                # Forget the payloads of deleted WARC files, so a later fetch of those URLs is
+                # archived in full rather than as a revisit of a record that is gone.
+                prune_index(Path(folder))
         lines.append(f"feeds: {verb} {len(files)} files ({human_bytes(total)}) older than "
                      f"{days:g} days")
         if dry_run:

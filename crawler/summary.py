@@ -384,6 +384,13 @@ def site_table(rows: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
+def archive_section(crawler: Crawler) -> dict[str, Any] | None:
+    """The WARC files of the run (crawler.archive): records by type, bytes, SHA-256."""
+    from crawler.archive import archive_report
+
+    return archive_report(crawler)
+
+
 class RunSummary:
     def __init__(self, crawler: Crawler):
         self.crawler = crawler
@@ -432,6 +439,7 @@ class RunSummary:
             **state_report(self.crawler),
             "urls": ledger_report(getattr(spider, "ledger", {}),
                                   getattr(spider, "ledger_emitted", 0)),
+            "archive": archive_section(self.crawler),
         }
         logger.info(
             "run %s: %d articles written, dropped %s, %d pages fetched, %.1f s",

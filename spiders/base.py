@@ -21,6 +21,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from crawler.compact import DepthMap
+from crawler.discovery import list_links, next_page_href
 from crawler.distributed import PREFIX, apply_redis_mode, redis_url
 from crawler.extract import NotAnArticle, extract_raw
 from crawler.extract.base import selector_for
@@ -191,8 +192,8 @@ class SiteSpider(scrapy.Spider):
         _apply_feed_options(settings)
         apply_redis_mode(settings)
         # The mirror is our own local server: politeness meant for real sites is relaxed for
-        # it only. Anything given on the command line still wins (higher priority).
-        if settings.get("MIRROR"):
+        # it only (and a REPLAY fetches nothing at all). The command line still wins.
+        if settings.get("MIRROR") or settings.get("REPLAY"):
             settings.set("DOWNLOAD_DELAY", settings.getfloat("MIRROR_DOWNLOAD_DELAY"), "spider")
             settings.set("AUTOTHROTTLE_ENABLED", False, "spider")
             settings.set(
@@ -356,10 +357,8 @@ class SiteSpider(scrapy.Spider):
         text, _ = decode_page(response.body, response.headers.get(b"Content-Type"))
         sel = selector_for(text, response.url)
         links = self._article_links(sel, response.url, profile.list_link_css)
-        next_href = next((h for q in profile.next_page_css if (h := sel.css(q).get())), None)
-        if not next_href and profile.next_page is not None:
-            # "Xem thêm" (load more) endpoints: the profile builds the next URL.
-            next_href = profile.next_page(sel, page + 1, state)
+        # "Xem thêm" (load more) endpoints: the profile's hook builds the next URL.
+        next_href = next_page_href(sel, profile, page + 1, state)
         return links, next_href, self._all_older_than_since(sel)
 
     def _all_older_than_since(self, sel: Selector) -> bool:
@@ -370,18 +369,10 @@ class SiteSpider(scrapy.Spider):
         return bool(dated) and all(t < self.since for t in dated)
 
     def _article_links(self, sel: Selector, base: str, css: Iterable[str]) -> list[str]:
-        out: list[str] = []
-        seen: set[str] = set()
-        for q in css:
-            for href in sel.css(q).getall():
-                url = canonical_url(href.strip(), base)
-                if not is_http_url(url):
-                    self.crawler.stats.inc_value("discovery/malformed_links")
-                    continue
-                if url not in seen:
-                    seen.add(url)
-                    out.append(url)
-        return out
+        links, malformed = list_links(sel, base, css)
+        if malformed:
+            self.crawler.stats.inc_value("discovery/malformed_links", malformed)
+        return links
 
     def _article_request(self, url: str, depth: int, referer: str) -> Iterator[scrapy.Request]:
         stats = self.crawler.stats
@@ -632,6 +623,8 @@ def failure_reason(failure: Failure) -> str:
         return f"timeout: {message}"
     if kind == "IgnoreRequest":
         return f"ignored: {message}"
+    if kind == "NotInArchive":  # REPLAY (crawler.replay): never fetched
+        return message
     return f"{kind}: {message}"
 
 

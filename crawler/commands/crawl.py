@@ -153,5 +153,7 @@ class Command(ScrapyCrawlCommand):
         stats = crawler.stats.get_stats() if crawler.stats else {}
         if stats.get("health/failed"):
             self.exitcode = EXIT_UNHEALTHY
-        elif stats.get("finish_reason") not in (None, "finished"):
+        elif stats.get("finish_reason") != "finished":
+            # No finish reason at all: the spider was never closed (a second SIGTERM/SIGINT
+            # forced an unclean shutdown), so nothing says the run's output is complete.
             self.exitcode = 1

@@ -503,18 +503,42 @@ def walk_body(body: Selector, url: str, rules: BodyRules) -> BodyParts:
     return parts
 
 
-def _walk(el: Any, url: str, rules: BodyRules, skip: _Matcher, boxes: _Matcher,
-          parts: BodyParts) -> None:
-    right = _is_right_aligned(el)
-    buf: list[str] = [el.text or ""]
+@dataclass
+class _Open:
+    """A block element the walker is inside: its children still to visit and the text of
+    the paragraph being gathered at its level."""
 
-    def flush() -> None:
-        for line in "".join(buf).split("\n"):
+    el: Any
+    children: Iterator[Any]
+    right: bool
+    buf: list[str]
+
+    @classmethod
+    def of(cls, el: Any) -> _Open:
+        return cls(el, iter(el), _is_right_aligned(el), [el.text or ""])
+
+    def flush(self, parts: BodyParts) -> None:
+        for line in "".join(self.buf).split("\n"):
             if line.strip():
-                parts.blocks.append(Block(line.strip(), right))
-        buf.clear()
+                parts.blocks.append(Block(line.strip(), self.right))
+        self.buf.clear()
 
-    for child in el:
+
+def _walk(root: Any, url: str, rules: BodyRules, skip: _Matcher, boxes: _Matcher,
+          parts: BodyParts) -> None:
+    # An explicit stack of open blocks instead of recursion: hostile or broken pages nest
+    # elements thousands deep, past Python's recursion limit.
+    stack = [_Open.of(root)]
+    while stack:
+        top = stack[-1]
+        child = next(top.children, None)
+        if child is None:
+            top.flush(parts)
+            stack.pop()
+            if stack:  # the block's tail continues its parent's paragraph
+                stack[-1].buf.append(top.el.tail or "")
+            continue
+        buf = top.buf
         tail = child.tail or ""
         if not isinstance(child.tag, str):  # comments, processing instructions
             buf.append(tail)
@@ -524,7 +548,7 @@ def _walk(el: Any, url: str, rules: BodyRules, skip: _Matcher, boxes: _Matcher,
             buf.append(tail)
             continue
         if child in boxes:
-            flush()
+            top.flush(parts)
             parts.images.extend(_image_box(boxes.selector(child), url, rules))
             buf.append(tail)
             continue
@@ -538,9 +562,8 @@ def _walk(el: Any, url: str, rules: BodyRules, skip: _Matcher, boxes: _Matcher,
             buf.append("\n" + tail)
             continue
         if tag in BLOCK_TAGS:
-            flush()
-            _walk(child, url, rules, skip, boxes, parts)
-            buf.append(tail)
+            top.flush(parts)
+            stack.append(_Open.of(child))
             continue
         # Inline element: its text joins the current paragraph; images inside are kept.
         buf.append(_inline_text(child, skip))
@@ -549,17 +572,28 @@ def _walk(el: Any, url: str, rules: BodyRules, skip: _Matcher, boxes: _Matcher,
             if img:
                 parts.images.append({"url": img, "caption": None})
         buf.append(tail)
-    flush()
 
 
 def _inline_text(el: Any, skip: _Matcher) -> str:
+    """Text of an inline element and its descendants (line breaks as newlines, never-text
+    and skipped elements left out); iterative, like _walk."""
     out: list[str] = [el.text or ""]
-    for child in el:
-        if isinstance(child.tag, str) and child.tag.lower() == "br":
+    stack: list[tuple[Any, Iterator[Any]]] = [(el, iter(el))]
+    while stack:
+        parent, children = stack[-1]
+        child = next(children, None)
+        if child is None:
+            stack.pop()
+            if stack:
+                out.append(parent.tail or "")
+            continue
+        tag = child.tag.lower() if isinstance(child.tag, str) else None
+        if tag == "br":
             out.append("\n")
-        elif isinstance(child.tag, str) and (child.tag.lower() not in NEVER_TEXT_TAGS
-                                             and child not in skip):
-            out.append(_inline_text(child, skip))
+        elif tag is not None and tag not in NEVER_TEXT_TAGS and child not in skip:
+            out.append(child.text or "")
+            stack.append((child, iter(child)))
+            continue  # its tail is added when its subtree is done
         out.append(child.tail or "")
     return "".join(out)
 

@@ -155,17 +155,30 @@ def _class_id(el: Any) -> str:
 _OVERLAY = re.compile(r"popup|modal|lightbox", re.I)
 
 
-def _inside_skipped(el: Any) -> bool:
+def _skipped_subtrees(root: Any) -> set[Any]:
+    """Elements inside page chrome (scripts, nav, header, footer, aside, small forms) or an
+    overlay: one pass in document order (a parent before its children), so the cost does not
+    grow with nesting depth as an ancestor walk per element would."""
+    inside: set[Any] = set()
+    for el in root.iter():
+        parent = el.getparent()
+        if parent is not None and (parent in inside or _blocks_text(parent)):
+            inside.add(el)
+    return inside
+
+
+def _blocks_text(el: Any) -> bool:
     # Popups and modals hold site promos ("Đăng ký Tuổi Trẻ Sao"), never the article.
-    return any(isinstance(a.tag, str) and (_skippable(a) or _OVERLAY.search(a.get("class") or ""))
-               for a in el.iterancestors())
+    return isinstance(el.tag, str) and (_skippable(el) or bool(_OVERLAY.search(el.get("class")
+                                                                                or "")))
 
 
 def score_containers(root: Any) -> dict[Any, float]:
     """Candidate containers and their scores (lxml elements as keys)."""
     scores: dict[Any, float] = {}
+    skipped = _skipped_subtrees(root)
     for el in root.iter(*_PARAGRAPH_TAGS):
-        if _inside_skipped(el):
+        if el in skipped:
             continue
         text = _own_text(el)
         score = paragraph_score(text, _link_chars(el))
