@@ -115,22 +115,19 @@ def url_problem(url: str) -> str | None:
 
 def describe_used(used: str) -> str:
     """What extracted a page, for operators: profile or family, and the extractor version."""
-    from crawler.extract.generic import EXTRACTOR_VERSION as GENERIC_VERSION
     from crawler.sites import registry
+    from crawler.sites.dispatch import extractor_version
 
     kind, _, name = used.partition(":")
-    if kind == "profile":
+    if kind == "profile" and name in registry():
         profile = registry()[name]
-        return (f"used={used} family={profile.family or '-'} "
-                f"extractor={profile.extractor_version}")
-    if kind == "family":
-        versions = {p.family: p.extractor_version for p in registry().values()}
-        return f"used={used} extractor={versions.get(name, '?')}"
-    return f"used={used} extractor={GENERIC_VERSION}"
+        return f"used={used} family={profile.family or '-'} extractor={extractor_version(used)}"
+    return f"used={used} extractor={extractor_version(used)}"
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
-    from crawler.extract import NotAnArticle, extract_with_info
+    from crawler.extract import NotAnArticle, extract_with_sources
+    from crawler.sites.dispatch import describe_sources
     from crawler.text import utc_now_iso
 
     path = Path(args.file)
@@ -159,12 +156,17 @@ def cmd_extract(args: argparse.Namespace) -> int:
         print(f"error: --url {url!r}: {problem}", file=sys.stderr)
         return 2
     try:
-        article, used = extract_with_info(html, url,
-                                          crawled_at=args.crawled_at or utc_now_iso())
+        article, extraction = extract_with_sources(html, url,
+                                                   crawled_at=args.crawled_at or utc_now_iso())
     except NotAnArticle as exc:
         print(f"not an article: {exc}", file=sys.stderr)
         return 1
-    print(describe_used(used), file=sys.stderr)
+    # Which layer produced each field ("-": none found it); a profile's misses filled by a
+    # fallback are what the crawl's health monitor reports as layout drift.
+    print(f"{describe_used(extraction.used)} fields: "
+          f"{describe_sources(extraction.sources, extraction.profile_layer)}", file=sys.stderr)
+    for reason in extraction.refusals:
+        print(f"refused by {reason}", file=sys.stderr)
     print(json.dumps(asdict(article), ensure_ascii=False, indent=2 if args.pretty else None))
     return 0
 

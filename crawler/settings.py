@@ -232,6 +232,11 @@ FEED_STORE_EMPTY = False
 HEALTH_ENABLED = True
 HEALTH_MIN_SAMPLE = 10
 HEALTH_MAX_MISSING_SHARE = 0.5
+# Layout drift: a site's profile missed a field (or the whole article) and a fallback layer
+# (CMS family, generic) filled it in. From this share of the site's profiled pages (over at
+# least HEALTH_MIN_SAMPLE) a warning is logged and the manifest lists it under
+# "layout_drift"; past HEALTH_MAX_MISSING_SHARE the run fails as layout_changed.
+HEALTH_DRIFT_WARN_SHARE = 0.1
 
 # --- Memory -------------------------------------------------------------------------------------
 # Every this many seconds, hand freed C-heap memory back to the OS (glibc malloc_trim), so a

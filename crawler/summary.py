@@ -209,6 +209,14 @@ def layer_of(spider: Any, url: str, response: Any) -> tuple[str, str]:
     ``profile:<slug>`` for sites with a profile; for others (the ``news`` spider's automatic
     profiles) the CMS family the page's markup shows, else ``generic``, as
     crawler.extract.extract_with_info names them."""
+    try:
+        used = response.meta.get("extraction_layer")  # left there by the spider
+    except AttributeError:  # a response without a request
+        used = None
+    if used:
+        from crawler.sites.dispatch import extractor_version
+
+        return used, extractor_version(used)
     profile_for = getattr(spider, "profile_for", None)
     profile = profile_for(url) if profile_for else None
     if profile is None:
@@ -436,6 +444,7 @@ class RunSummary:
             "sites": sites,
             "timeline": self.tally.timeline.as_dict(),
             "health": stats.get("health/failures", []),
+            "layout_drift": stats.get("health/drift", []),
             **state_report(self.crawler),
             "urls": ledger_report(getattr(spider, "ledger", {}),
                                   getattr(spider, "ledger_emitted", 0)),

@@ -23,14 +23,15 @@ from twisted.python.failure import Failure
 from crawler.compact import DepthMap
 from crawler.discovery import list_links, next_page_href
 from crawler.distributed import PREFIX, apply_redis_mode, redis_url
-from crawler.extract import NotAnArticle, extract_raw
+from crawler.extract import NotAnArticle
 from crawler.extract.base import selector_for
 from crawler.extract.clean import raw_to_article
 from crawler.extract.encoding import decode_page
 from crawler.feeds import new_run_id
-from crawler.health import article_checked, topic_empty
+from crawler.health import article_checked, fields_filled, topic_empty
 from crawler.items import Article
 from crawler.sites import SiteProfile, get_profile
+from crawler.sites.dispatch import Extraction, extract_layered
 from crawler.state import StateManager
 from crawler.text import VN_TZ, parse_vn_datetime, utc_now_iso
 from crawler.urls import canonical_url, is_http_url
@@ -461,7 +462,7 @@ class SiteSpider(scrapy.Spider):
             stats.inc_value(f"fetch/encoding_{encoding}")
         profile = self.profile_for(response.url)
         try:
-            raw = extract_raw(text, response.url, profile)
+            extraction = extract_layered(text, response.url, profile)
         except NotAnArticle as exc:
             stats.inc_value("extract/not_article")
             logger.info("not an article: %s (%s)", response.url, exc)
@@ -469,6 +470,11 @@ class SiteSpider(scrapy.Spider):
             self.crawler.signals.send_catch_log(article_checked, url=response.url,
                                                 site=profile.site, missing=["article"])
             return
+        raw = extraction.raw
+        self._count_layers(extraction, response.url, profile.site)
+        # For signal handlers (run summaries): which layer found the article, no re-parsing.
+        response.meta["extraction_layer"] = extraction.used
+        response.meta["extraction_sources"] = extraction.sources
         item = raw_to_article(raw, crawled_at=utc_now_iso())
         stats.inc_value("extract/articles")
         if self._outside_bounds(item):
@@ -498,6 +504,19 @@ class SiteSpider(scrapy.Spider):
             # go first, so memory stays bounded on long runs.
             self._related_of.pop(next(iter(self._related_of)))
         yield from self._expand_related(key)
+
+    def _count_layers(self, extraction: Extraction, url: str, site: str) -> None:
+        """Stats of which layer found the article and which filled in for the profile; the
+        health monitor hears of every profiled page, with the fields the profile missed and a
+        fallback filled (layout drift), so that it can tell a share."""
+        stats = self.crawler.stats
+        stats.inc_value(f"extract/layer/{extraction.used.partition(':')[0]}")
+        if extraction.profile_layer is None:
+            return
+        drift = extraction.drift
+        for name in drift:
+            stats.inc_value(f"extract/fallback_filled/{name}")
+        self.crawler.signals.send_catch_log(fields_filled, url=url, site=site, fields=drift)
 
     def _expand_related(self, key: str) -> Iterator[scrapy.Request]:
         """Follow a parsed article's related links at its best depth, and again whenever that

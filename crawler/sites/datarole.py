@@ -133,6 +133,12 @@ def _profile(slug: str, name: str, domain: str, topics: tuple[str, ...], *, ext:
     )
 
 
+
+def detect(sel: Selector) -> bool:
+    """The page marks its body and title with ``data-role``."""
+    return bool(sel.css("[data-role=content]")) and bool(sel.css("[data-role=title]"))
+
+
 PROFILES = [
     _profile("tuoitre", "Tuổi Trẻ", "tuoitre.vn",
              ("thoi-su.htm", "kinh-doanh.htm", "the-gioi.htm"),
