@@ -190,6 +190,10 @@ DEDUPE_NEAR_THRESHOLD = 0.5
 # --- Feeds -----------------------------------------------------------------------------------
 # One JSON Lines file per run, named with the run id, under FEED_DIR. While it is written it is
 # named *.jsonl.part, so a consumer globbing *.jsonl only ever sees complete files.
+# Scrapy's -O FILE / -o FILE (or FEEDS given with -s) replace this feed: FEED_DIR is then not
+# written (the manifest goes beside FILE as <stem>.manifest.json) unless FEED_DIR is also given.
+# -O always rewrites FILE with this run's articles (empty when none); -o appends them. Articles
+# already delivered are not emitted again: add -s STATE_URI=none for every article each run.
 FEED_DIR = "output/%(name)s"
 FEEDS = {
     "%(feed_dir)s/%(name)s-%(run_id)s.jsonl": {
@@ -200,9 +204,13 @@ FEEDS = {
     }
 }
 FEED_EXPORT_ENCODING = "utf-8"
+# -O/-o files in these formats record their articles as delivered too (exactly once across
+# runs); CSV cells hold nested fields (images, related, authors, tags) as JSON text.
 FEED_EXPORTERS = {
     "jsonlines": "crawler.feeds.DeliveryJsonLinesExporter",
     "jsonl": "crawler.feeds.DeliveryJsonLinesExporter",
+    "json": "crawler.feeds.DeliveryJsonExporter",
+    "csv": "crawler.feeds.DeliveryCsvExporter",
 }
 # Roll over to a new file every N articles, named <spider>-<run id>-<NNNN>.jsonl (0: one file
 # per run, <spider>-<run id>.jsonl). Complete files appear while a long run goes on, and the
@@ -244,6 +252,7 @@ EXTENSIONS = {
     "crawler.memtrim.MemoryTrim": 300,
     "crawler.health.LayoutHealth": 400,
     "crawler.summary.RunSummary": 500,
+    "crawler.progress.Progress": 600,
 }
 # Write <FEED_DIR>/<spider>-<run_id>.manifest.json with counters at the end of a run.
 SUMMARY_ENABLED = True
@@ -251,6 +260,11 @@ SUMMARY_ENABLED = True
 # (exit status 4) and its manifest is written here; if this fails too, to stderr as one line.
 # Empty: $VNNEWS_MANIFEST_FALLBACK, else <temp dir>/vnnews-manifests.
 SUMMARY_FALLBACK_DIR = ""
+
+# --- Progress (crawler/progress.py) ------------------------------------------------------------
+# Every this many seconds, one INFO line: pages and pages/s, articles emitted, queue size,
+# articles per site, failed fetches so far. 0: off. Quiet under -L WARNING.
+PROGRESS_INTERVAL = 10.0
 
 # --- Modern Scrapy defaults ------------------------------------------------------------------
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"

@@ -202,6 +202,13 @@ class SiteSpider(scrapy.Spider):
             )
         out: dict[str, Any] = {k: kwargs[k] for k in ("start", "run_id", "sites")
                                if kwargs.get(k)}
+        if out.get("run_id"):
+            from crawler.settings_check import SettingError, check_run_id
+
+            try:
+                check_run_id(str(out["run_id"]))
+            except SettingError as exc:
+                raise SpiderArgumentError(str(exc)) from None
         for url in (out.get("start") or "").split(","):
             if url.strip() and not is_http_url(url.strip()):
                 raise SpiderArgumentError(f"-a start: {url.strip()!r} is not an http(s) URL")
@@ -593,22 +600,29 @@ def _apply_feed_options(settings: BaseSettings) -> None:
     """FEED_ROLLOVER_ITEMS and FEED_GZIP applied to the project's FEEDS (not to -o/-O)."""
     from scrapy.settings import SETTINGS_PRIORITIES
 
+    from crawler.feeds import PROJECT_FEED_PREFIX
+
     rollover = settings.getint("FEED_ROLLOVER_ITEMS")
     gzip_on = settings.getbool("FEED_GZIP")
-    priority = settings.getpriority("FEEDS") or 0
-    if not (rollover or gzip_on) or priority > SETTINGS_PRIORITIES["project"]:
+    if not (rollover or gzip_on):
         return
     feeds: dict[str, Any] = {}
     for uri, options in settings.getdict("FEEDS").items():
         options = dict(options)
-        if rollover:
-            uri = uri.replace("%(run_id)s", "%(run_id)s-%(batch_id)04d")
-            options["batch_item_count"] = rollover
-        if gzip_on:
-            uri += ".gz"
-            options["postprocessing"] = ["scrapy.extensions.postprocessing.GzipPlugin"]
+        # Only the project's own feed (a FEEDS the user gave, or -o/-O, is left as given).
+        if uri.startswith(PROJECT_FEED_PREFIX):
+            if rollover:
+                uri = uri.replace("%(run_id)s", "%(run_id)s-%(batch_id)04d")
+                options["batch_item_count"] = rollover
+            if gzip_on:
+                uri += ".gz"
+                options["postprocessing"] = ["scrapy.extensions.postprocessing.GzipPlugin"]
         feeds[uri] = options
-    settings.set("FEEDS", feeds, "spider")
+    # -O/-o raise FEEDS to command-line priority; Scrapy then merges the runner's settings
+    # into the crawler's at equal priority, which would undo this: set it one level above.
+    given = settings.getpriority("FEEDS") or 0
+    spider = SETTINGS_PRIORITIES["spider"]
+    settings.set("FEEDS", feeds, spider if given < spider else given + 1)
 
 
 def _header(response: Response, name: bytes) -> str | None:
