@@ -228,6 +228,10 @@ class FixtureHandler(BaseHTTPRequestHandler):
                 text = re.sub(r'charset="?utf-8"?', 'charset="iso-8859-1"', text, flags=re.I)
                 body, charset = text.encode("utf-8"), "iso-8859-1"
             self._send(HTTPStatus.OK, body, f"text/html; charset={charset}", head)
+        elif kind == "redirect_offsite":
+            # A page moved to another site (the mirror maps the Location back to its host).
+            target = str(params.get("host", "tin-khac.example"))
+            self._redirect(self._own(target, path, query), HTTPStatus.MOVED_PERMANENTLY)
         elif kind == "redirect_loop":
             flip = "" if "loop=1" in query else "loop=1"
             self._redirect(self._own(host, path, flip), HTTPStatus.FOUND)

@@ -41,7 +41,7 @@ SPELLINGS = ("127.1", "0x7f000001", "2130706433", "0177.0.0.1", "127.000.000.001
 
 BLOCKED = (*SPELLINGS, "localhost", "a.localhost", "10.0.0.1", "100.64.1.1", "169.254.169.254",
            "0.0.0.0", "224.0.0.251", "192.168.1.1", "[fe80::1]", "[fc00::1]", "255.255.255.255",
-           "0", "1.2.3.999", "0x100000000", "08.0.0.1")
+           "0", "1.2.3.999", "0x100000000", "08.0.0.1", "127.0.0.1%2e", "a b.vn", "a..vn")
 
 
 @pytest.mark.parametrize("host", BLOCKED)
@@ -272,6 +272,18 @@ def site(listener: tuple[int, list[str]],
     server.shutdown()
 
 
+def _name_resolving_to_loopback() -> str | None:
+    """This machine's host name when the system resolver maps it to a loopback address (a
+    name no rule refuses by its spelling), else None."""
+    name = socket.gethostname()
+    try:
+        infos = socket.getaddrinfo(name, 80, type=socket.SOCK_STREAM)
+    except OSError:
+        return None
+    loopback = infos and all(ipaddress.ip_address(i[4][0]).is_loopback for i in infos)
+    return name if loopback else None
+
+
 def _refusal_lines(log: str) -> list[str]:
     return [line for line in log.splitlines()
             if "refused" in line and (" WARNING: " in line or " ERROR: " in line)]
@@ -326,11 +338,17 @@ def test_numeric_and_resolving_start_urls_make_no_connection(
     port, hits = listener
     start = [f"http://{s}:{port}/" for s in SPELLINGS] + [f"http://evil.test:{port}/",
                                                           f"http://localhost:{port}/"]
+    system = _name_resolving_to_loopback()
+    if system:
+        # Resolved by the system resolver (not pinned): its answer is checked too.
+        start.append(f"http://{system}:{port}/")
     _code, log, manifest = _crawl(tmp_path, start, {"evil.test": "127.0.0.1"})
     assert hits == [], f"connections reached the listener: {hits}\n{log[-3000:]}"
     assert "Traceback" not in log
     assert manifest["counters"]["fetch/refused"] == len(start)
     assert "evil.test resolves to a loopback address 127.0.0.1" in log
+    if system:
+        assert f"{system.lower()} resolves to a loopback address" in log
     assert len(_refusal_lines(log)) == len(start)
 
 

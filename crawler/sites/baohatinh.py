@@ -651,3 +651,18 @@ PROFILES += [
     sibling("tienphong", "Tiền Phong", "tienphong.vn", ("xa-hoi", "kinh-te", "the-gioi"),
             ending="tpo", verified_on=(VERIFIED_ON[1],)),
 ]
+
+
+def detect(sel: Selector) -> bool:
+    """The page's markup is this CMS's article layout: its title and body classes, or a
+    ``-post<id>.html`` canonical URL with the family's ``story__`` / ``article__`` classes
+    (pages whose body box carries another class)."""
+    import re
+
+    from crawler.extract.base import canonical_link
+
+    if sel.css("h1.article__title") and sel.css("div.article__body"):
+        return True
+    link = canonical_link(sel) or ""
+    return bool(re.search(r"-post\d+\.html$", link)) and bool(
+        sel.xpath('//*[contains(@class, "story__")]')) and bool(sel.css("[class*=article__]"))
