@@ -164,6 +164,23 @@ def _feed_dir(value: Any) -> str | None:
     return None
 
 
+def _networks(value: Any) -> str | None:
+    import ipaddress
+
+    items = value.split(",") if isinstance(value, str) else value
+    try:
+        for item in items or ():
+            if str(item).strip():
+                ipaddress.ip_network(str(item).strip(), strict=False)
+    except (TypeError, ValueError) as exc:
+        return f"must list networks such as 10.20.0.0/16 ({exc})"
+    return None
+
+
+def _str(value: Any) -> str | None:
+    return None if isinstance(value, str) else "must be text (a path, or empty)"
+
+
 def _log_level(value: Any) -> str | None:
     levels = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
     if isinstance(value, int) or str(value).upper() in levels:
@@ -236,6 +253,18 @@ def rules() -> dict[str, Callable[[Any], str | None]]:
         "HEALTH_ENABLED": _bool,
         "HEALTH_MIN_SAMPLE": at_least_1,
         "HEALTH_MAX_MISSING_SHARE": _number(float, 0, 1),
+        "HEALTH_DRIFT_WARN_SHARE": _number(float, 0, 1),
+        "SUMMARY_FALLBACK_DIR": _str,
+        "ARCHIVE_ENABLED": _bool,
+        "ARCHIVE_DIR": _str,
+        "ARCHIVE_MAX_BYTES": at_least_1,
+        "ARCHIVE_GZIP_LEVEL": _number(int, 0, 9),
+        "ARCHIVE_REVISITS": _bool,
+        "ARCHIVE_QUEUE": at_least_1,
+        "REPLAY": _str,
+        "NETGUARD_SITE_DOMAINS_ONLY": _bool,
+        "NETGUARD_DNS_TTL": seconds,
+        "NETGUARD_ALLOW_NETWORKS": _networks,
         "MEMORY_TRIM_INTERVAL": seconds,
         "SUMMARY_ENABLED": _bool,
         "PROGRESS_INTERVAL": seconds,

@@ -68,7 +68,7 @@ def test_every_project_default_passes_and_every_own_setting_is_checked() -> None
     check_settings(settings)  # the defaults are valid
     own_prefixes = ("CLEAN_", "VALIDATE_", "DEDUPE_", "FEED_", "DISCOVERY_", "SUMMARY_",
                     "STATE_", "REDIS_", "HEALTH_", "MEMORY_", "MIRROR", "PROGRESS_", "RETRY_",
-                    "SAFETY_", "CRAWLER_")
+                    "SAFETY_", "CRAWLER_", "ARCHIVE_", "REPLAY", "NETGUARD_")
     skip = {"FEED_EXPORT_ENCODING", "FEED_EXPORTERS", "FEED_STORAGES", "RETRY_ENABLED"}
     own = [n for n in dir(project) if n.isupper() and n.startswith(own_prefixes)
            and n not in skip and not isinstance(getattr(project, n), dict)]
