@@ -131,7 +131,8 @@ def test_disk_full_mid_run(clean_site: str, tmp_path: Path) -> None:
     assert run.manifest["articles_undelivered"] >= 1
     assert run.manifest["urls"]["counts"]["undelivered"] == run.manifest["articles_undelivered"]
     assert not list(out.glob("*.part"))
-    assert_recovers(clean_site, out)
+    rerun = assert_recovers(clean_site, out)
+    assert f"run {run.manifest['run_id']} did not finish" in rerun.manifest["resumed"]
 
 
 def test_no_space_at_all_manifest_falls_back(clean_site: str, tmp_path: Path) -> None:
@@ -144,8 +145,11 @@ def test_no_space_at_all_manifest_falls_back(clean_site: str, tmp_path: Path) ->
     assert not list(out.glob("*.jsonl")) and not list(out.glob("*.part"))
     assert not list(out.glob("*.manifest.json*"))
     rerun = assert_recovers(clean_site, out)
-    # The failed run is not mistaken for a killed one.
-    assert rerun.manifest["resumed"] == []
+    # The failed run is not mistaken for a killed one, but the rerun knows it did not finish
+    # (no 304s, no early stop on a page of known articles).
+    assert rerun.manifest["resumed"] == [f"run {run.manifest['run_id']} did not finish"]
+    assert not [m for m in out.glob("*.manifest.json")
+                if json.loads(m.read_text("utf-8"))["status"] == "killed-and-resumed"]
 
 
 def test_failing_disk_eio(clean_site: str, tmp_path: Path) -> None:

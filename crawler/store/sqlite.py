@@ -161,10 +161,15 @@ class SqliteStore:
             rows = self._conn.execute("PRAGMA quick_check").fetchall()
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"state store {self.path} is corrupted: {exc}{RECOVERY}") from None
-        problems = [str(r[0]) for r in rows if r and r[0] != "ok"]
-        if problems:
-            raise StoreError(f"state store {self.path} is corrupted: {problems[0]} "
-                             f"({len(problems)} problem(s) found){RECOVERY}")
+        # One line, whatever SQLite reports ("*** in database main ***" then one line per
+        # problem, sometimes several in one row).
+        problems = [line.strip() for r in rows if r and r[0] != "ok"
+                    for line in str(r[0]).splitlines()
+                    if line.strip() and not line.startswith("***")]
+        if problems or any(r and r[0] != "ok" for r in rows):
+            first = (problems or ["integrity check failed"])[0][:200]
+            raise StoreError(f"state store {self.path} is corrupted: {first} "
+                             f"({max(len(problems), 1)} problem(s) found){RECOVERY}")
 
     # ------------------------------------------------------------------ plumbing
 
