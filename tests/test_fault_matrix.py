@@ -356,3 +356,34 @@ def test_redis_restart_then_immediate_rerun_recovers_everything_once(tmp_path: P
     assert set(counts) == EXPECTED, sorted(EXPECTED - set(counts))
     assert max(counts.values()) == 1
     assert not list(out.glob("*.part"))
+
+
+def test_redis_worker_whose_disk_fills_leaves_the_crawl_unclean(clean_site: str,
+                                                                tmp_path: Path) -> None:
+    from redis_server import start_or_skip
+
+    redis = start_or_skip(tmp_path / "redis")
+    out = tmp_path / "out"
+    out.mkdir()
+    env = {**os.environ, "REDIS_URL": redis.url,
+           "VNNEWS_MANIFEST_FALLBACK": str(tmp_path / "fallback")}
+    cmd = [sys.executable, str(FAULTRUN), "crawl", "baohatinh", "-s", f"MIRROR={clean_site}",
+           "-s", f"FEED_DIR={out}", "-s", "REDIS_IDLE_CLOSE=1", "-s", "LOG_LEVEL=INFO",
+           "-s", "FEED_ROLLOVER_ITEMS=10"]
+    try:
+        first = subprocess.run(cmd, cwd=ROOT, env={**env, "VNNEWS_TEST_FAULT":
+                                                   f"disk_full:{out}:40000"},
+                               capture_output=True, text=True, timeout=180)
+        rerun = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True,
+                               timeout=180)
+    finally:
+        redis.stop()
+    assert first.returncode == 4, first.stderr[-2000:]
+    assert "Traceback" not in first.stderr
+    assert rerun.returncode == 0, rerun.stderr[-3000:]
+    assert "Traceback" not in rerun.stderr
+    # The rerun is a new crawl that resumes the failed worker's (its claims are forgotten).
+    assert "this crawl resumes" in rerun.stderr
+    counts = delivered(out)
+    assert set(counts) == EXPECTED, sorted(EXPECTED - set(counts))
+    assert max(counts.values()) == 1
