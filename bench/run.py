@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import crawl_bench, extract_bench
+from bench import archive_bench, crawl_bench, extract_bench
 from bench.common import RESULTS, git_commit, machine, ratio
 
 PY = ".venv/bin/python"
@@ -33,8 +33,9 @@ STORE_JSON = RESULTS / "store_sqlite.json"
 
 # The brief's sizes: 5,000 articles (3 repetitions) and a 50,000-article memory crawl.
 FULL = {"extract_pages": 200, "passes": 5, "articles": 5000, "reps": 3,
-        "memory_articles": 50_000}
-QUICK = {"extract_pages": 50, "passes": 3, "articles": 300, "reps": 2, "memory_articles": 1500}
+        "memory_articles": 50_000, "archive_articles": 2000}
+QUICK = {"extract_pages": 50, "passes": 3, "articles": 300, "reps": 2, "memory_articles": 1500,
+         "archive_articles": 200}
 
 
 def store_figures() -> dict[str, Any]:
@@ -122,8 +123,44 @@ def figures(crawl: dict[str, Any], extract: dict[str, Any], cfg: dict[str, Any]
         "store_sqlite_ops_per_s": store_figures(),
         "store_redis_ops_per_s": _redis_store_figure(),
         "soak": _saved_figure("soak.json", None, None, f"{PY} -m bench.soak_bench"),
+        **archive_figures(),
     }
     return out
+
+
+def archive_figures() -> dict[str, Any]:
+    """WARC archive overhead, bytes per page and reextract speed (bench/archive_bench.py,
+    results/archive.json)."""
+    command = f"{PY} -m bench.archive_bench"
+    path = archive_bench.OUT_JSON
+    if not path.is_file():
+        note = {"value": None, "note": f"not measured: run `{command}`", "command": command}
+        return {"archive_overhead": note, "archive_bytes_per_page": note,
+                "reextract_vs_crawl": note}
+    d = json.loads(path.read_text("utf-8"))
+    sizes = {"articles": d["articles"], "pages": d["pages"], "page_kb": d["page_kb"],
+             "reps": d["reps"], "source": "bench/results/archive.json",
+             "command": f"{command} --articles {d['articles']} --reps {d['reps']}"}
+    return {
+        "archive_overhead": {
+            "value": d["archive_overhead"], "target": ">= 0.9",
+            "unit": "crawl pages/s with the WARC archive on / off (same pages, per rep)",
+            "on_pages_per_s": d["archive_on_pages_per_s"],
+            "off_pages_per_s": d["archive_off_pages_per_s"],
+            "on_cpu_ms_per_page": d["archive_on_cpu_ms_per_page"],
+            "off_cpu_ms_per_page": d["archive_off_cpu_ms_per_page"], **sizes},
+        "archive_bytes_per_page": {
+            "value": d["archive_bytes_per_page"],
+            "unit": "bytes of WARC (request + response records, gzip) per fetched page",
+            "mb_per_1000_articles": d["archive_mb_per_1000_articles"], **sizes},
+        "reextract_vs_crawl": {
+            "value": d["reextract_vs_crawl"],
+            "unit": "pages/s of python -m crawler reextract over the crawl's WARC / the "
+                    "crawl's pages/s (archive on)",
+            "reextract_pages_per_s": d["reextract"]["pages_per_s"],
+            "reextract_cpu_ms_per_page": d["reextract"]["cpu_ms_per_page"],
+            "same_articles": d["reextract_same_articles"], **sizes},
+    }
 
 
 def _saved_figure(name: str, key: str | None, target: str | None, command: str
@@ -214,6 +251,10 @@ def main() -> int:
         print(f"\n== crawl ({cfg['articles']:,} articles x {cfg['reps']} reps; memory at "
               f"{cfg['memory_articles']:,})", flush=True)
         crawl = crawl_bench.run(cfg["articles"], cfg["reps"], cfg["memory_articles"])
+        print(f"\n== archive ({cfg['archive_articles']:,} articles x {cfg['reps']} reps, on/off)",
+              flush=True)
+        archive = archive_bench.run(cfg["archive_articles"], cfg["reps"])
+        archive_bench.OUT_JSON.write_text(json.dumps(archive, indent=2) + "\n", "utf-8")
     result: dict[str, Any] = {
         "commit": git_commit(),
         "machine": machine(),
@@ -235,7 +276,8 @@ def print_summary(r: dict[str, Any]) -> None:
     print("\n== summary")
     for key in ("pipeline_vs_noop", "extract_ms_per_page", "extract_vs_trafilatura",
                 "lxml_parse_ms_per_page", "memory_50k_vs_5k", "workers2_vs_1",
-                "store_sqlite_ops_per_s", "store_redis_ops_per_s"):
+                "store_sqlite_ops_per_s", "store_redis_ops_per_s", "archive_overhead",
+                "archive_bytes_per_page", "reextract_vs_crawl"):
         fig = r[key]
         value = fig["value"]
         extra = f"  (target {fig['target']})" if fig.get("target") else ""

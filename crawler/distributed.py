@@ -24,8 +24,13 @@ from typing import TYPE_CHECKING, Any
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider, NotConfigured
 from scrapy.settings import SETTINGS_PRIORITIES, BaseSettings
-from scrapy_redis.dupefilter import RFPDupeFilter
-from scrapy_redis.scheduler import Scheduler
+
+try:  # Redis mode is an extra (pip install 'vnnews-crawler[redis]'): a single-machine crawl
+    # imports this module (redis_errors) without redis or scrapy-redis installed.
+    from scrapy_redis.dupefilter import RFPDupeFilter
+    from scrapy_redis.scheduler import Scheduler
+except ImportError:  # pragma: no cover - exercised by the no-extras install check
+    RFPDupeFilter = Scheduler = object  # type: ignore[assignment,misc]
 
 from crawler.store import redact_uri
 
@@ -69,15 +74,27 @@ def _server(crawler: Crawler) -> Any:
                                 socket_connect_timeout=10, decode_responses=True)
 
 
+def redis_available() -> bool:
+    """Whether Redis mode's packages (redis, scrapy-redis) are installed."""
+    import importlib.util
+
+    try:
+        return all(importlib.util.find_spec(m) is not None for m in ("redis", "scrapy_redis"))
+    except (ImportError, ValueError):
+        return False
+
+
 def redis_errors() -> tuple[type[BaseException], ...]:
     """Errors of the state store or Redis (connection lost, SQLite disk full, I/O error, a
     file corrupted under a running crawl): each ends the run cleanly, never a traceback."""
     import sqlite3
 
-    import redis
-
     from crawler.store import StoreError
 
+    try:
+        import redis
+    except ImportError:  # no Redis extra installed: no Redis error can happen
+        return (StoreError, sqlite3.Error)
     return (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError,
             redis.exceptions.ResponseError, StoreError, sqlite3.Error)
 

@@ -5,15 +5,18 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import re
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.downloadermiddlewares.robotstxt import (
+    RobotsTxtMiddleware as _ScrapyRobotsTxtMiddleware,
+)
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.utils.response import response_status_message
-
-from crawler.urls import is_private_host
 
 if TYPE_CHECKING:
     from typing import Self
@@ -21,6 +24,8 @@ if TYPE_CHECKING:
     from scrapy import Request
     from scrapy.crawler import Crawler
     from scrapy.http import Response
+
+    from crawler.netguard import GuardedResolver
 
 logger = logging.getLogger(__name__)
 
@@ -112,11 +117,29 @@ class BackoffRetryMiddleware(RetryMiddleware):
 
 
 class SafetyMiddleware:
-    """Never send a request to a loopback, private or link-local address, whatever links a
-    page holds (the mirror is reached by the download handler, not through request URLs)."""
+    """Refuse every request the crawler must not send, whoever made it (start and topic pages,
+    feeds, sitemaps, robots.txt, each redirect hop, meta refresh; ``dont_filter`` or not):
+    a scheme other than http(s), a host off the spider's site domains, a host that is a blocked
+    address in any numeric spelling, and (outside mirror mode) a host name resolving to a
+    blocked address. See crawler/netguard.py.
+
+    A refusal is one warning line, the counters ``fetch/refused`` and
+    ``fetch/refused_<kind>``, and an IgnoreRequest: the spider's errback records the URL's
+    outcome (``failed``, ``ignored: <reason>``) in the manifest.
+    """
 
     def __init__(self, crawler: Crawler):
+        from crawler.netguard import parse_networks
+
+        self.crawler = crawler
         self.stats = crawler.stats
+        settings = crawler.settings
+        # In mirror mode every request is fetched from the mirror: real hosts are checked by
+        # name and domain only (they are never resolved nor connected to).
+        self.mirror = bool(settings.get("MIRROR"))
+        self.allow = parse_networks(settings.getlist("NETGUARD_ALLOW_NETWORKS"))
+        self.site_only = settings.getbool("NETGUARD_SITE_DOMAINS_ONLY", True)
+        self._resolver: GuardedResolver | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -124,15 +147,65 @@ class SafetyMiddleware:
             raise NotConfigured("SAFETY_ENABLED is off")
         return cls(crawler)
 
-    def process_request(self, request: Request) -> None:
-        from urllib.parse import urlsplit
+    def resolver(self) -> GuardedResolver:
+        """The reactor's guarded resolver; installed here when the process did not install
+        it (an in-process CrawlerRunner, or another TWISTED_DNS_RESOLVER), so connections are
+        never made to unchecked addresses."""
+        from twisted.internet import reactor
 
-        host = urlsplit(request.url).hostname or ""
-        if is_private_host(host):
-            self.stats.inc_value("fetch/blocked_private_host")
-            logger.warning("blocked request to a private address: %s", request.url)
-            raise IgnoreRequest(f"private address: {host}")
+        from crawler.netguard import GuardedResolver, installed_resolver
+
+        if self._resolver is None:
+            self._resolver = installed_resolver(reactor)
+            if self._resolver is None:
+                self._resolver = GuardedResolver.from_crawler(self.crawler, reactor)
+                self._resolver.install_on_reactor()
+                logger.info("network guard: installed the guarded DNS resolver")
+        return self._resolver
+
+    def refusal_by_name(self, url: str) -> tuple[str, str] | None:
+        """(kind, reason) when the URL is refused without resolving anything."""
+        from crawler.netguard import host_refusal, on_domains
+
+        try:
+            parts = urlsplit(url)
+            host = parts.hostname or ""
+        except ValueError:
+            return "malformed", "malformed URL"
+        if parts.scheme.lower() not in ("http", "https"):
+            return "scheme", f"scheme {parts.scheme or '(none)'} is not http(s)"
+        if not host:
+            return "malformed", "no host"
+        reason = host_refusal(host, self.allow)
+        if reason:
+            return "address", reason
+        domains = getattr(self.crawler.spider, "allowed_domains", None) or ()
+        if self.site_only and domains and not on_domains(host, domains):
+            return "offsite", f"off-site host {host} (site domains: {', '.join(domains)})"
         return None
+
+    async def process_request(self, request: Request) -> None:
+        from scrapy.utils.defer import maybe_deferred_to_future
+
+        refused = self.refusal_by_name(request.url)
+        if refused is None and not self.mirror:
+            host = urlsplit(request.url).hostname or ""
+            verdict = await maybe_deferred_to_future(self.resolver().check(host))
+            # A name that does not resolve is left to the download (a DNS error, retried);
+            # any other refusal is final.
+            if isinstance(verdict, str) and not verdict.startswith(f"{host} does not resolve"):
+                refused = ("address", verdict)
+        if refused is not None:
+            kind, reason = refused
+            self.stats.inc_value("fetch/refused")
+            self.stats.inc_value(f"fetch/refused_{kind}")
+            via = request.meta.get("redirect_urls")
+            origin = f" (redirected from {via[0]})" if via else ""
+            # One line per refusal: a request with an errback gets it from the spider ("fetch
+            # failed for URL: ignored: refused: ..."); robots.txt and others get it here.
+            level = logging.DEBUG if request.errback else logging.WARNING
+            logger.log(level, "refused request to %s%s: %s", request.url, origin, reason)
+            raise IgnoreRequest(f"refused: {reason}{origin}")
 
 
 class StoreFailureMiddleware:
@@ -169,3 +242,46 @@ class StoreFailureMiddleware:
             account(response, "failed", f"extraction error: {line}")
         runstatus.fail(self.crawler, runstatus.CALLBACK, f"{response.url}: {line}")
         return []
+
+
+class _RobotsTracebackFilter(logging.Filter):
+    """Drops Scrapy's own records about a failed robots.txt fetch (an ERROR with a full
+    traceback from the robots.txt middleware, a "Gave up retrying .../robots.txt" from the
+    retry middleware): RobotsTxtMiddleware below logs one line for it instead."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = str(record.msg)
+        if message.startswith("Error downloading %(request)s"):
+            return False
+        if message.startswith("Gave up retrying") and isinstance(record.args, dict):
+            request = record.args.get("request")
+            return not str(getattr(request, "url", "")).endswith("/robots.txt")
+        return True
+
+
+_ROBOTS_FILTER = _RobotsTracebackFilter()
+
+
+class RobotsTxtMiddleware(_ScrapyRobotsTxtMiddleware):
+    """Scrapy's robots.txt handling, with a failed fetch (TLS error, refused connection, DNS
+    failure, timeout) reported as one warning line and the counter ``fetch/robots_failed``
+    instead of a traceback. As in Scrapy, the site is then crawled as if robots.txt allowed
+    everything; the pages themselves fail (and are recorded) if the site is really down."""
+
+    def __init__(self, crawler: Crawler):
+        super().__init__(crawler)
+        for name in ("scrapy.downloadermiddlewares.robotstxt",
+                     "scrapy.downloadermiddlewares.retry"):
+            target = logging.getLogger(name)
+            if _ROBOTS_FILTER not in target.filters:
+                target.addFilter(_ROBOTS_FILTER)
+
+    def _robots_error(self, exc: Exception, netloc: str) -> None:
+        if not isinstance(exc, IgnoreRequest):
+            self._stats.inc_value("fetch/robots_failed")
+            # "[<twisted.python.failure.Failure OpenSSL.SSL.Error: [...]>]" -> the error inside.
+            text = re.sub(r"<twisted\.python\.failure\.Failure ([^>]*)>", r"\1", str(exc))
+            detail = text.strip().splitlines()[0] if text.strip() else ""
+            logger.warning("robots.txt of %s not fetched (%s%s): crawling as if it allowed all",
+                           netloc, type(exc).__name__, f": {detail}" if detail else "")
+        super()._robots_error(exc, netloc)

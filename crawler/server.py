@@ -34,20 +34,68 @@ DEFAULT_ROOT = Path(__file__).resolve().parent.parent / "fixtures" / "site"
 FIXTURE_MTIME = formatdate(1756688400, usegmt=True)
 
 
+# Longest request target answered (real article URLs stay under 300 characters); longer ones,
+# like a NUL byte or a malformed escape in the path, get 400 before any file name is built.
+MAX_TARGET_CHARS = 2048
+
+
+class BadPath(ValueError):
+    """A request path no file can have (NUL byte, malformed escape, too long)."""
+
+
+def host_folder(root: Path, host: str) -> Path | None:
+    """The folder of HOST directly under root, or None: never ``.``/``..`` nor a nested or
+    escaping path, whatever the spelling."""
+    if host in ("", ".", "..") or any(c in host for c in "/\\\0") or host.startswith("."):
+        return None
+    folder = root / host
+    try:
+        real = folder.resolve()
+    except (OSError, ValueError):
+        return None
+    return folder if real.parent == root.resolve() and real.is_dir() else None
+
+
+def decode_path(path: str) -> str:
+    """The percent-decoded path; raises BadPath for what no file name can hold."""
+    if len(path) > MAX_TARGET_CHARS:
+        raise BadPath(f"path longer than {MAX_TARGET_CHARS} characters")
+    try:
+        text = unquote(path, errors="strict")
+    except UnicodeDecodeError:
+        raise BadPath("path is not UTF-8") from None
+    if any(ord(c) < 32 for c in text):
+        raise BadPath("control character in path")
+    return text
+
+
 def resolve(root: Path, host: str, path: str, query: str) -> Path | None:
-    """The file serving HOST/PATH?QUERY, or None. Never escapes root."""
-    base = (root / host).resolve()
-    rel = unquote(path).lstrip("/")
+    """The file serving HOST/PATH?QUERY, or None. Never escapes the host's folder: a ``.`` or
+    ``..`` segment answers nothing. Raises BadPath for a path no file can have."""
+    folder = host_folder(root, host)
+    if folder is None:
+        return None
+    base = folder.resolve()
+    rel = decode_path(path).lstrip("/")
+    if any(part in (".", "..") for part in rel.replace("\\", "/").split("/")):
+        return None
     if rel == "" or rel.endswith("/"):
         rel += "index.html"
-    candidate = (base / rel).resolve()
-    if not candidate.is_relative_to(base):
+    try:
+        candidate = (base / rel).resolve()
+        if not candidate.is_relative_to(base):
+            return None
+        if query:
+            try:
+                with_query = candidate.with_name(f"{candidate.name}@{query}")
+                if with_query.is_file():
+                    return with_query
+            except (OSError, ValueError):
+                pass  # a query no file name can hold ("/", NUL, too long): the page itself
+        return candidate if candidate.is_file() else None
+    except (OSError, ValueError):
+        # A name too long for the file system: no such page.
         return None
-    if query:
-        with_query = candidate.with_name(f"{candidate.name}@{query}")
-        if with_query.is_file():
-            return with_query
-    return candidate if candidate.is_file() else None
 
 
 @cache
@@ -80,11 +128,20 @@ class FixtureHandler(BaseHTTPRequestHandler):
         self._serve(head=False)
 
     def _serve(self, head: bool) -> None:
-        parts = urlsplit(self.path)
+        try:
+            if len(self.path) > MAX_TARGET_CHARS:
+                raise BadPath(f"request target longer than {MAX_TARGET_CHARS} characters")
+            parts = urlsplit(self.path)
+            decode_path(parts.path)
+        except ValueError as exc:
+            # NUL bytes, bad escapes, 5,000-character paths: a client error, never a traceback.
+            logger.info("400 for %r: %s", self.path[:200], exc)
+            self._send(HTTPStatus.BAD_REQUEST, b"bad request path\n", "text/plain", head)
+            return
         segments = parts.path.lstrip("/").split("/", 1)
         host = segments[0].lower()
         path = "/" + (segments[1] if len(segments) > 1 else "")
-        if not host or not (self.root / host).is_dir():
+        if host_folder(self.root, host) is None:
             self._send(HTTPStatus.NOT_FOUND, b"unknown host\n", "text/plain", head)
             return
         target = _redirects(self.root, host).get(path)

@@ -41,14 +41,43 @@ RETRY_BACKOFF_MAX = 30.0
 RETRY_AFTER_MAX = 120.0
 DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.SafetyMiddleware": 50,
+    # Scrapy's offsite filter drops off-site requests at scheduling time, silently for the
+    # spider (a redirect off the site stayed "pending"), and lets dont_filter requests through.
+    # SafetyMiddleware refuses every off-site request, with an outcome for each.
+    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+    # Scrapy's robots.txt handling, but a failed robots.txt fetch is one line, not a traceback.
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.middlewares.RobotsTxtMiddleware": 100,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.BackoffRetryMiddleware": 550,
+    # Next to the download handler: sees responses as received (before decompression,
+    # redirects and retries) and requests as sent. See "Archive" below.
+    "crawler.archive.ArchiveMiddleware": 900,
 }
 SPIDER_MIDDLEWARES = {
     "crawler.middlewares.StoreFailureMiddleware": 50,
 }
-# Refuse requests to loopback/private/link-local addresses (crawler.middlewares.SafetyMiddleware).
+# --- Network guard (crawler/netguard.py, crawler.middlewares.SafetyMiddleware) ---------------
+# Every request (start, topic, feed, sitemap, robots.txt, each redirect hop, meta refresh,
+# dont_filter or not) is refused unless it is http(s), on the spider's site domains, and its
+# host is no loopback/private/link-local/CGNAT/multicast/reserved address in any spelling
+# (127.1, 0x7f000001, 2130706433, 0177.0.0.1, [::ffff:127.0.0.1]...) nor a name resolving to
+# one. The reactor's resolver (below) checks every resolved address and hands Twisted only
+# checked ones, so nothing is resolved twice. The MIRROR server is the one exception, in
+# mirror mode only. Off only for debugging: SAFETY_ENABLED=False.
 SAFETY_ENABLED = True
+TWISTED_DNS_RESOLVER = "crawler.netguard.GuardedResolver"
+# Refuse hosts off the spider's site domains (its profiles' domains), redirects included.
+NETGUARD_SITE_DOMAINS_ONLY = True
+# Networks (CIDR) the operator allows although private, e.g. ["10.20.0.0/16"] to crawl an
+# intranet site on purpose. Empty: none.
+NETGUARD_ALLOW_NETWORKS: list[str] = []
+# Host name -> address(es) used instead of DNS, like /etc/hosts (pinned addresses are checked
+# like resolved ones). For tests and for pinning a site to known servers.
+NETGUARD_HOSTS: dict[str, str | list[str]] = {}
+# How long a checked DNS answer is reused (seconds). Connections use the cached, checked
+# addresses; after this the name is resolved and checked again.
+NETGUARD_DNS_TTL = 600.0
 REDIRECT_MAX_TIMES = 5
 COOKIES_ENABLED = False
 # No listening ports on a crawl machine: the telnet console and remote control are off.
@@ -63,7 +92,7 @@ LOG_FORMATTER = "crawler.logformatter.OneLineLogFormatter"
 # --- Crawl command ---------------------------------------------------------------------------
 # Extra checks run by `scrapy crawl` before crawling (callables taking the crawler, raising
 # crawler.commands.crawl.PreflightError): a failure is one line on stderr and exit status 2.
-PREFLIGHT_CHECKS = ["crawler.state.preflight_lock"]
+PREFLIGHT_CHECKS = ["crawler.replay.preflight_replay", "crawler.state.preflight_lock"]
 
 # --- Mirror (offline copy) -------------------------------------------------------------------
 # MIRROR: one base URL (e.g. http://127.0.0.1:8000). When set, a request for
@@ -73,10 +102,35 @@ PREFLIGHT_CHECKS = ["crawler.state.preflight_lock"]
 MIRROR = ""
 MIRROR_DOWNLOAD_DELAY = 0.0
 MIRROR_CONCURRENT_REQUESTS_PER_DOMAIN = 16
+# The handler serves REPLAY (below) when set, else MIRROR when set, else the network.
 DOWNLOAD_HANDLERS = {
-    "http": "crawler.mirror.MirrorDownloadHandler",
-    "https": "crawler.mirror.MirrorDownloadHandler",
+    "http": "crawler.replay.ReplayDownloadHandler",
+    "https": "crawler.replay.ReplayDownloadHandler",
 }
+
+# --- Archive (crawler/archive.py) and replay (crawler/replay.py) ------------------------------
+# Keep every response as WARC (ISO 28500): request + response records, one gzip member each,
+# real URLs in WARC-Target-URI (also under MIRROR), the page's role (article, list...) in
+# WARC-Page-Role; an unchanged re-fetched page is a revisit record. Files
+# <ARCHIVE_DIR>/<spider>-<run id>-0001.warc.gz, written as *.part and renamed when complete,
+# listed in the manifest (records, bytes, SHA-256). `python -m crawler reextract` and REPLAY
+# read them; `python -m crawler prune --feeds DIR` ages them out with the feeds.
+ARCHIVE_ENABLED = True
+# Folder of the WARC files; empty: the feed folder (FEED_DIR), beside the feeds.
+ARCHIVE_DIR = ""
+# Start a new file once the current one is this large (compressed bytes).
+ARCHIVE_MAX_BYTES = 1024 * 1024 * 1024
+# zlib level of each record's gzip member: 3 costs ~1/3 of level 6's CPU for ~10% more bytes.
+ARCHIVE_GZIP_LEVEL = 3
+# Write a revisit record (headers + payload digest) for a 200 whose body is the one archived
+# last time for that URL (remembered in <ARCHIVE_DIR>/archive-index.sqlite3).
+ARCHIVE_REVISITS = True
+# Exchanges waiting for the writer thread before the crawl waits for it (bounds memory).
+ARCHIVE_QUEUE = 64
+# REPLAY: WARC files or folders (comma-separated). Every request is answered from the archive
+# (the most recent record for its URL, revisits resolved); a URL not in it is not fetched: it
+# fails as "not in archive" (stats: replay/not_in_archive). Nothing is archived during a replay.
+REPLAY = ""
 
 # --- Discovery (spiders) ---------------------------------------------------------------------
 # How many pages of a topic's pagination to walk (page 1 included).
@@ -136,6 +190,10 @@ DEDUPE_NEAR_THRESHOLD = 0.5
 # --- Feeds -----------------------------------------------------------------------------------
 # One JSON Lines file per run, named with the run id, under FEED_DIR. While it is written it is
 # named *.jsonl.part, so a consumer globbing *.jsonl only ever sees complete files.
+# Scrapy's -O FILE / -o FILE (or FEEDS given with -s) replace this feed: FEED_DIR is then not
+# written (the manifest goes beside FILE as <stem>.manifest.json) unless FEED_DIR is also given.
+# -O always rewrites FILE with this run's articles (empty when none); -o appends them. Articles
+# already delivered are not emitted again: add -s STATE_URI=none for every article each run.
 FEED_DIR = "output/%(name)s"
 FEEDS = {
     "%(feed_dir)s/%(name)s-%(run_id)s.jsonl": {
@@ -146,9 +204,13 @@ FEEDS = {
     }
 }
 FEED_EXPORT_ENCODING = "utf-8"
+# -O/-o files in these formats record their articles as delivered too (exactly once across
+# runs); CSV cells hold nested fields (images, related, authors, tags) as JSON text.
 FEED_EXPORTERS = {
     "jsonlines": "crawler.feeds.DeliveryJsonLinesExporter",
     "jsonl": "crawler.feeds.DeliveryJsonLinesExporter",
+    "json": "crawler.feeds.DeliveryJsonExporter",
+    "csv": "crawler.feeds.DeliveryCsvExporter",
 }
 # Roll over to a new file every N articles, named <spider>-<run id>-<NNNN>.jsonl (0: one file
 # per run, <spider>-<run id>.jsonl). Complete files appear while a long run goes on, and the
@@ -170,6 +232,11 @@ FEED_STORE_EMPTY = False
 HEALTH_ENABLED = True
 HEALTH_MIN_SAMPLE = 10
 HEALTH_MAX_MISSING_SHARE = 0.5
+# Layout drift: a site's profile missed a field (or the whole article) and a fallback layer
+# (CMS family, generic) filled it in. From this share of the site's profiled pages (over at
+# least HEALTH_MIN_SAMPLE) a warning is logged and the manifest lists it under
+# "layout_drift"; past HEALTH_MAX_MISSING_SHARE the run fails as layout_changed.
+HEALTH_DRIFT_WARN_SHARE = 0.1
 
 # --- Memory -------------------------------------------------------------------------------------
 # Every this many seconds, hand freed C-heap memory back to the OS (glibc malloc_trim), so a
@@ -185,6 +252,7 @@ EXTENSIONS = {
     "crawler.memtrim.MemoryTrim": 300,
     "crawler.health.LayoutHealth": 400,
     "crawler.summary.RunSummary": 500,
+    "crawler.progress.Progress": 600,
 }
 # Write <FEED_DIR>/<spider>-<run_id>.manifest.json with counters at the end of a run.
 SUMMARY_ENABLED = True
@@ -192,6 +260,11 @@ SUMMARY_ENABLED = True
 # (exit status 4) and its manifest is written here; if this fails too, to stderr as one line.
 # Empty: $VNNEWS_MANIFEST_FALLBACK, else <temp dir>/vnnews-manifests.
 SUMMARY_FALLBACK_DIR = ""
+
+# --- Progress (crawler/progress.py) ------------------------------------------------------------
+# Every this many seconds, one INFO line: pages and pages/s, articles emitted, queue size,
+# articles per site, failed fetches so far. 0: off. Quiet under -L WARNING.
+PROGRESS_INTERVAL = 10.0
 
 # --- Modern Scrapy defaults ------------------------------------------------------------------
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"

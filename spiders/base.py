@@ -21,15 +21,17 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from crawler.compact import DepthMap
+from crawler.discovery import list_links, next_page_href
 from crawler.distributed import PREFIX, apply_redis_mode, redis_url
-from crawler.extract import NotAnArticle, extract_raw
+from crawler.extract import NotAnArticle
 from crawler.extract.base import selector_for
 from crawler.extract.clean import raw_to_article
 from crawler.extract.encoding import decode_page
 from crawler.feeds import new_run_id
-from crawler.health import article_checked, topic_empty
+from crawler.health import article_checked, fields_filled, topic_empty
 from crawler.items import Article
 from crawler.sites import SiteProfile, get_profile
+from crawler.sites.dispatch import Extraction, extract_layered
 from crawler.state import StateManager
 from crawler.text import VN_TZ, parse_vn_datetime, utc_now_iso
 from crawler.urls import canonical_url, is_http_url
@@ -200,6 +202,13 @@ class SiteSpider(scrapy.Spider):
             )
         out: dict[str, Any] = {k: kwargs[k] for k in ("start", "run_id", "sites")
                                if kwargs.get(k)}
+        if out.get("run_id"):
+            from crawler.settings_check import SettingError, check_run_id
+
+            try:
+                check_run_id(str(out["run_id"]))
+            except SettingError as exc:
+                raise SpiderArgumentError(str(exc)) from None
         for url in (out.get("start") or "").split(","):
             if url.strip() and not is_http_url(url.strip()):
                 raise SpiderArgumentError(f"-a start: {url.strip()!r} is not an http(s) URL")
@@ -217,8 +226,8 @@ class SiteSpider(scrapy.Spider):
         _apply_feed_options(settings)
         apply_redis_mode(settings)
         # The mirror is our own local server: politeness meant for real sites is relaxed for
-        # it only. Anything given on the command line still wins (higher priority).
-        if settings.get("MIRROR"):
+        # it only (and a REPLAY fetches nothing at all). The command line still wins.
+        if settings.get("MIRROR") or settings.get("REPLAY"):
             settings.set("DOWNLOAD_DELAY", settings.getfloat("MIRROR_DOWNLOAD_DELAY"), "spider")
             settings.set("AUTOTHROTTLE_ENABLED", False, "spider")
             settings.set(
@@ -386,10 +395,8 @@ class SiteSpider(scrapy.Spider):
         text, _ = decode_page(response.body, response.headers.get(b"Content-Type"))
         sel = selector_for(text, response.url)
         links = self._article_links(sel, response.url, profile.list_link_css)
-        next_href = next((h for q in profile.next_page_css if (h := sel.css(q).get())), None)
-        if not next_href and profile.next_page is not None:
-            # "Xem thêm" (load more) endpoints: the profile builds the next URL.
-            next_href = profile.next_page(sel, page + 1, state)
+        # "Xem thêm" (load more) endpoints: the profile's hook builds the next URL.
+        next_href = next_page_href(sel, profile, page + 1, state)
         return links, next_href, self._all_older_than_since(sel)
 
     def _all_older_than_since(self, sel: Selector) -> bool:
@@ -400,18 +407,10 @@ class SiteSpider(scrapy.Spider):
         return bool(dated) and all(t < self.since for t in dated)
 
     def _article_links(self, sel: Selector, base: str, css: Iterable[str]) -> list[str]:
-        out: list[str] = []
-        seen: set[str] = set()
-        for q in css:
-            for href in sel.css(q).getall():
-                url = canonical_url(href.strip(), base)
-                if not is_http_url(url):
-                    self.crawler.stats.inc_value("discovery/malformed_links")
-                    continue
-                if url not in seen:
-                    seen.add(url)
-                    out.append(url)
-        return out
+        links, malformed = list_links(sel, base, css)
+        if malformed:
+            self.crawler.stats.inc_value("discovery/malformed_links", malformed)
+        return links
 
     def _article_request(self, url: str, depth: int, referer: str) -> Iterator[scrapy.Request]:
         stats = self.crawler.stats
@@ -500,7 +499,7 @@ class SiteSpider(scrapy.Spider):
             stats.inc_value(f"fetch/encoding_{encoding}")
         profile = self.profile_for(response.url)
         try:
-            raw = extract_raw(text, response.url, profile)
+            extraction = extract_layered(text, response.url, profile)
         except NotAnArticle as exc:
             stats.inc_value("extract/not_article")
             logger.info("not an article: %s (%s)", response.url, exc)
@@ -508,6 +507,11 @@ class SiteSpider(scrapy.Spider):
             self.crawler.signals.send_catch_log(article_checked, url=response.url,
                                                 site=profile.site, missing=["article"])
             return
+        raw = extraction.raw
+        self._count_layers(extraction, response.url, profile.site)
+        # For signal handlers (run summaries): which layer found the article, no re-parsing.
+        response.meta["extraction_layer"] = extraction.used
+        response.meta["extraction_sources"] = extraction.sources
         item = raw_to_article(raw, crawled_at=utc_now_iso())
         stats.inc_value("extract/articles")
         if self._outside_bounds(item):
@@ -537,6 +541,19 @@ class SiteSpider(scrapy.Spider):
             # go first, so memory stays bounded on long runs.
             self._related_of.pop(next(iter(self._related_of)))
         yield from self._expand_related(key)
+
+    def _count_layers(self, extraction: Extraction, url: str, site: str) -> None:
+        """Stats of which layer found the article and which filled in for the profile; the
+        health monitor hears of every profiled page, with the fields the profile missed and a
+        fallback filled (layout drift), so that it can tell a share."""
+        stats = self.crawler.stats
+        stats.inc_value(f"extract/layer/{extraction.used.partition(':')[0]}")
+        if extraction.profile_layer is None:
+            return
+        drift = extraction.drift
+        for name in drift:
+            stats.inc_value(f"extract/fallback_filled/{name}")
+        self.crawler.signals.send_catch_log(fields_filled, url=url, site=site, fields=drift)
 
     def _expand_related(self, key: str) -> Iterator[scrapy.Request]:
         """Follow a parsed article's related links at its best depth, and again whenever that
@@ -583,22 +600,29 @@ def _apply_feed_options(settings: BaseSettings) -> None:
     """FEED_ROLLOVER_ITEMS and FEED_GZIP applied to the project's FEEDS (not to -o/-O)."""
     from scrapy.settings import SETTINGS_PRIORITIES
 
+    from crawler.feeds import PROJECT_FEED_PREFIX
+
     rollover = settings.getint("FEED_ROLLOVER_ITEMS")
     gzip_on = settings.getbool("FEED_GZIP")
-    priority = settings.getpriority("FEEDS") or 0
-    if not (rollover or gzip_on) or priority > SETTINGS_PRIORITIES["project"]:
+    if not (rollover or gzip_on):
         return
     feeds: dict[str, Any] = {}
     for uri, options in settings.getdict("FEEDS").items():
         options = dict(options)
-        if rollover:
-            uri = uri.replace("%(run_id)s", "%(run_id)s-%(batch_id)04d")
-            options["batch_item_count"] = rollover
-        if gzip_on:
-            uri += ".gz"
-            options["postprocessing"] = ["scrapy.extensions.postprocessing.GzipPlugin"]
+        # Only the project's own feed (a FEEDS the user gave, or -o/-O, is left as given).
+        if uri.startswith(PROJECT_FEED_PREFIX):
+            if rollover:
+                uri = uri.replace("%(run_id)s", "%(run_id)s-%(batch_id)04d")
+                options["batch_item_count"] = rollover
+            if gzip_on:
+                uri += ".gz"
+                options["postprocessing"] = ["scrapy.extensions.postprocessing.GzipPlugin"]
         feeds[uri] = options
-    settings.set("FEEDS", feeds, "spider")
+    # -O/-o raise FEEDS to command-line priority; Scrapy then merges the runner's settings
+    # into the crawler's at equal priority, which would undo this: set it one level above.
+    given = settings.getpriority("FEEDS") or 0
+    spider = SETTINGS_PRIORITIES["spider"]
+    settings.set("FEEDS", feeds, spider if given < spider else given + 1)
 
 
 def _header(response: Response, name: bytes) -> str | None:
@@ -655,6 +679,8 @@ def failure_reason(failure: Failure) -> str:
         return f"timeout: {message}"
     if kind == "IgnoreRequest":
         return f"ignored: {message}"
+    if kind == "NotInArchive":  # REPLAY (crawler.replay): never fetched
+        return message
     return f"{kind}: {message}"
 
 

@@ -132,14 +132,14 @@ def _install_callback_error(pattern: str) -> None:
 
     import spiders.base as base
 
-    real = base.extract_raw
+    real = base.extract_layered
 
-    def extract_raw(text: str, url: str, *args: Any, **kwargs: Any) -> Any:
+    def extract_layered(text: str, url: str, *args: Any, **kwargs: Any) -> Any:
         if re.search(pattern, url):
             raise RuntimeError(f"injected extraction bug\nsecond line for {url}")
         return real(text, url, *args, **kwargs)
 
-    base.extract_raw = extract_raw
+    base.extract_layered = extract_layered
 
 
 def install(spec: str) -> None:

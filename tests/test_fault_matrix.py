@@ -31,7 +31,9 @@ from crawler.server import serve_in_thread
 EXPECTED = set(load_expected_articles()["baohatinh.vn"])
 FAULTRUN = ROOT / "tests" / "faultrun.py"
 FAST = ("-s", "RETRY_BACKOFF_BASE=0.05", "-s", "RETRY_BACKOFF_MAX=0.2", "-s", "RETRY_TIMES=2",
-        "-s", "RETRY_AFTER_MAX=1", "-s", "FEED_ROLLOVER_ITEMS=10", "-s", "DOWNLOAD_TIMEOUT=5")
+        "-s", "RETRY_AFTER_MAX=1", "-s", "FEED_ROLLOVER_ITEMS=10", "-s", "DOWNLOAD_TIMEOUT=5",
+        # The WARC archive has its own tests; here the disk budget is the feeds'.
+        "-s", "ARCHIVE_ENABLED=False")
 ARTICLE_A = "trang-su-moi-ky-vong-moi-post289901.html"
 ARTICLE_B = "trao-200-suat-hoc-bong-cho-hoc-sinh-vuot-kho-hoc-gioi-post294480.html"
 ARTICLE_C = "gia-lon-hoi-tang-nguoi-chan-nuoi-ha-tinh-tai-dan-post294602.html"
@@ -272,7 +274,8 @@ def test_every_site_fault_kind_is_accounted_and_recovered(clean_site: str,
                                   "empty", "oversize", "redirect_loop", "redirect_offsite"}
     rows = {r["url"].rsplit("/", 1)[1]: r for r in run.manifest["urls"]["not_emitted"]}
     reasons = {name: row["reason"] for name, row in rows.items()}
-    assert reasons[ARTICLE_A] == "off-site redirect to tin-khac.example"
+    # Refused by the network guard (or the spider's own check), naming the host either way.
+    assert "off-site" in reasons[ARTICLE_A] and "tin-khac.example" in reasons[ARTICLE_A]
     by_id = {re.search(r"post\d+", k).group(0): v for k, v in reasons.items()  # type: ignore[union-attr]
              if re.search(r"post\d+", k)}
     assert by_id["post266105"].startswith("oversize")

@@ -51,7 +51,10 @@ def preflight(crawler: Crawler, spider_name: str, spargs: dict[str, Any]) -> Non
             check(dict(spargs))
         except ValueError as exc:
             raise PreflightError(str(exc)) from None
-    check_feed_dir(crawler, spider_name)
+    from crawler.feeds import project_feed_dir_used
+
+    if project_feed_dir_used(crawler.settings):
+        check_feed_dir(crawler, spider_name)
     # The lock hook needs the spider's sites, which depend on its arguments.
     crawler.__dict__["_vnnews_spargs"] = dict(spargs)
     for hook in crawler.settings.getlist("PREFLIGHT_CHECKS"):
@@ -60,7 +63,76 @@ def preflight(crawler: Crawler, spider_name: str, spargs: dict[str, Any]) -> Non
         load_object(hook)(crawler)
 
 
+def blame(message: str, settings: Any) -> str:
+    """Name the setting the operator gave: in Redis mode STATE_URI defaults to REDIS_URL, so a
+    store error then is about REDIS_URL (unless STATE_URI was set explicitly)."""
+    from scrapy.settings import SETTINGS_PRIORITIES
+
+    from crawler.store import redact_uri
+
+    url = (settings.get("REDIS_URL") or "").strip()
+    state_given = (settings.getpriority("STATE_URI") or 0) > SETTINGS_PRIORITIES["project"]
+    if not url or state_given or "state store" not in message:
+        return message
+    return f"REDIS_URL={redact_uri(url)} (the state store of Redis mode): {message}"
+
+
+def early_checks(settings: Any, args: list[str], spargs: dict[str, Any]) -> None:
+    """Checks that need no crawler, run before Scrapy logs anything: every setting's type and
+    range (crawler.settings_check), the spider's name and its -a arguments."""
+    from scrapy.spiderloader import get_spider_loader
+
+    from crawler.settings_check import SettingError, check_run_id, check_settings
+
+    try:
+        check_settings(settings)
+    except SettingError as exc:
+        raise PreflightError(str(exc)) from None
+    if settings.get("JOBDIR"):
+        # Scrapy's JOBDIR pickles the spider's `state` dict and its queue; this project keeps
+        # what a killed run needs in the state store instead (it resumes without JOBDIR).
+        raise PreflightError(
+            f"setting JOBDIR={settings.get('JOBDIR')!r}: not supported: a killed crawl resumes "
+            "from STATE_URI (the state store), nothing lost; drop JOBDIR")
+    if spargs.get("run_id"):
+        try:
+            check_run_id(str(spargs["run_id"]))
+        except SettingError as exc:
+            raise PreflightError(str(exc)) from None
+    if len(args) != 1:
+        return  # the usage error comes from run()
+    try:
+        spidercls = get_spider_loader(settings).load(args[0])
+    except KeyError as exc:
+        raise PreflightError(str(exc.args[0])) from None
+    check = getattr(spidercls, "check_arguments", None)
+    if check is not None:
+        try:
+            check(dict(spargs))
+        except ValueError as exc:
+            raise PreflightError(str(exc)) from None
+    from types import SimpleNamespace
+
+    from crawler.feeds import project_feed_dir_used
+
+    if project_feed_dir_used(settings):
+        check_feed_dir(SimpleNamespace(settings=settings), args[0])  # type: ignore[arg-type]
+
+
 class Command(ScrapyCrawlCommand):
+    def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
+        super().process_options(args, opts)
+        from crawler.feeds import apply_cli_feeds
+
+        apply_cli_feeds(self.settings)
+        # Before the crawler process exists, hence before Scrapy's banner: a wrong setting or
+        # argument is the only thing the operator sees.
+        try:
+            early_checks(self.settings, args, getattr(opts, "spargs", {}) or {})
+        except PreflightError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            sys.exit(EXIT_BAD_INPUT)
+
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if len(args) != 1:
             raise UsageError("give exactly one spider name")
@@ -78,7 +150,7 @@ class Command(ScrapyCrawlCommand):
         try:
             preflight(crawler, args[0], opts.spargs)
         except PreflightError as exc:
-            print(f"error: {exc}", file=sys.stderr)
+            print(f"error: {blame(str(exc), self.settings)}", file=sys.stderr)
             self.exitcode = EXIT_BAD_INPUT
             return
         self.crawler_process.crawl(crawler, **opts.spargs)

@@ -63,3 +63,49 @@ def decode_page(body: bytes, content_type: str | bytes | None = None) -> tuple[s
             if codec is None:
                 return body.decode("utf-8", "replace"), "utf-8"
     return body.decode(codec, "replace"), codec
+
+
+class PageTooLarge(ValueError):
+    """A saved page (or what it inflates to) is past the size cap: not a news page."""
+
+
+def gunzip_bounded(data: bytes, limit: int) -> bytes:
+    """Inflate gzip data (every member of a multi-member file), stopping as soon as the output
+    would pass ``limit`` bytes: a 1 MB file that inflates to 1 GiB costs ``limit`` bytes of
+    memory, not a gigabyte. Raises PageTooLarge past the limit, ValueError on corrupt data.
+
+    >>> import gzip
+    >>> gunzip_bounded(gzip.compress(b"a" * 10) * 2, 20)
+    b'aaaaaaaaaaaaaaaaaaaa'
+    >>> gunzip_bounded(gzip.compress(b"a" * 21), 20)
+    Traceback (most recent call last):
+    ...
+    crawler.extract.encoding.PageTooLarge: inflates past 20 bytes
+    """
+    import zlib
+
+    out = bytearray()
+    rest = data
+    while rest:
+        inflater = zlib.decompressobj(wbits=31)  # gzip container only
+        pending = rest
+        try:
+            while True:
+                # Never more than the room left: zlib keeps the rest of the input for later.
+                room = limit + 1 - len(out)
+                chunk = inflater.decompress(pending, room)
+                out += chunk
+                if len(out) > limit:
+                    raise PageTooLarge(f"inflates past {limit} bytes")
+                pending = inflater.unconsumed_tail
+                if inflater.eof or (not pending and len(chunk) < room):
+                    break
+        except zlib.error as exc:
+            raise ValueError(f"not valid gzip data ({exc})") from None
+        if len(out) > limit:
+            raise PageTooLarge(f"inflates past {limit} bytes")
+        if not inflater.eof:
+            raise ValueError("truncated gzip data")
+        # Trailing zero padding after the last member is tolerated, as gzip(1) does.
+        rest = inflater.unused_data.lstrip(b"\0")
+    return bytes(out)
