@@ -541,7 +541,13 @@ def preflight_lock(crawler: Crawler) -> None:
         raise PreflightError(str(exc)) from None
     if crawler.settings.get("REDIS_URL"):
         return  # Redis mode: workers join the running crawl instead of excluding each other
+    from crawler.distributed import redis_errors
+
     try:
         manager.acquire(crawler.spidercls.name, lock_sites(crawler))
     except LockHeld as exc:
         raise PreflightError(str(exc)) from None
+    except redis_errors() as exc:
+        # E.g. the store's disk is full: taking the lock is its first write.
+        raise PreflightError(f"state store {redact_uri(manager.uri)} cannot be written: "
+                             f"{' '.join(str(exc).split())}") from None

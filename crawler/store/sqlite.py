@@ -149,7 +149,9 @@ class SqliteStore:
             self._create_schema()
         except sqlite3.Error as exc:
             self._conn.close()
-            raise StoreError(f"cannot use state store {path}: {exc}{RECOVERY}") from None
+            # Damage gets the recovery hint; "disk full", "locked", "read-only" do not.
+            hint = "" if isinstance(exc, sqlite3.OperationalError) else RECOVERY
+            raise StoreError(f"cannot use state store {path}: {exc}{hint}") from None
         except StoreError:
             self._conn.close()
             raise
