@@ -164,6 +164,14 @@ def _feed_dir(value: Any) -> str | None:
     return None
 
 
+def _folder_or_empty(value: Any) -> str | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or "\0" in value:
+        return "must be a folder path, or empty"
+    return None
+
+
 def _log_level(value: Any) -> str | None:
     levels = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
     if isinstance(value, int) or str(value).upper() in levels:
@@ -236,8 +244,10 @@ def rules() -> dict[str, Callable[[Any], str | None]]:
         "HEALTH_ENABLED": _bool,
         "HEALTH_MIN_SAMPLE": at_least_1,
         "HEALTH_MAX_MISSING_SHARE": _number(float, 0, 1),
+        "HEALTH_DRIFT_WARN_SHARE": _number(float, 0, 1),
         "MEMORY_TRIM_INTERVAL": seconds,
         "SUMMARY_ENABLED": _bool,
+        "SUMMARY_FALLBACK_DIR": _folder_or_empty,
         "PROGRESS_INTERVAL": seconds,
     }
 
