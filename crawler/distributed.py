@@ -553,6 +553,19 @@ class Workers:
             queue_empty = len(self.crawler.engine._slot.scheduler) == 0  # type: ignore[union-attr]
         except Exception:  # the queue is in Redis; if Redis is gone, assume work remains
             queue_empty = False
+        from crawler import runstatus
+
+        if reason != "finished" or runstatus.failures(self.crawler):
+            # This worker failed (feed disk full, crawler errors...): some articles it
+            # claimed may be undelivered. It stays registered but not alive, like a dead
+            # worker, so the crawl does not end clean (no topic validators saved) and the
+            # next crawl resumes what it left.
+            self.crawler.__dict__["_vnnews_clean_crawl_end"] = False
+            try:
+                self.server.delete(self.crawl.alive_key(self.crawl.run_id))
+            except redis_errors():
+                pass
+            return
         try:
             ended, clean = self.crawl.leave(self.crawl_id, queue_empty and reason == "finished")
             # Topic validators (304s next time) are safe to keep only after a clean crawl.

@@ -74,7 +74,15 @@ FULL = _obj("A run's manifest, written when the run ends.", {
     "spider": {"type": "string"},
     "started_at": _UTC,
     "finished_at": _UTC,
-    "status": _d({"type": "string"}, "'finished', or why the run ended otherwise."),
+    "status": _d({"type": "string"}, "'finished', or 'failed' (then see reason)."),
+    "reason": _d({"type": "string"}, "Empty when finished; else '<kind>: <one line>' with kind "
+                 "delivery_failed, store_failed, nothing_fetched, crawler_errors, "
+                 "layout_changed, or Scrapy's close reason (e.g. shutdown) (since 1.2)."),
+    "exit_status": _d({"type": "integer", "minimum": 0, "maximum": 6},
+                      "The exit status of `scrapy crawl` for this run (since 1.2)."),
+    "articles_undelivered": _d(_COUNT, "Articles handed to a feed file that could not be "
+                               "completed (disk full...): not delivered, fetched again by "
+                               "the next run (since 1.2)."),
     "schema_version": _d({"type": "string"}, "Version of the article schema of the feeds."),
     "extractor_version": _d({"type": ["string", "null"]},
                             "Extractor version of the spider's first site (see "
@@ -82,7 +90,7 @@ FULL = _obj("A run's manifest, written when the run ends.", {
     "extractor_versions": _d({"type": "object", "additionalProperties": {
         "type": "object", "additionalProperties": {"type": "string"}}},
         "Per site: extraction layer -> extractor version."),
-    "articles_written": _d(_COUNT, "Articles written to the run's feed files."),
+    "articles_written": _d(_COUNT, "Articles in the run's complete feed files."),
     "dropped": _d(_COUNTS, "Articles dropped, by pipeline reason."),
     "pages_fetched": _COUNT,
     "not_articles": _COUNT,

@@ -181,6 +181,14 @@ def _str(value: Any) -> str | None:
     return None if isinstance(value, str) else "must be text (a path, or empty)"
 
 
+def _folder_or_empty(value: Any) -> str | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or "\0" in value:
+        return "must be a folder path, or empty"
+    return None
+
+
 def _log_level(value: Any) -> str | None:
     levels = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
     if isinstance(value, int) or str(value).upper() in levels:
@@ -254,9 +262,8 @@ def rules() -> dict[str, Callable[[Any], str | None]]:
         "HEALTH_MIN_SAMPLE": at_least_1,
         "HEALTH_MAX_MISSING_SHARE": _number(float, 0, 1),
         "HEALTH_DRIFT_WARN_SHARE": _number(float, 0, 1),
-        "SUMMARY_FALLBACK_DIR": _str,
         "ARCHIVE_ENABLED": _bool,
-        "ARCHIVE_DIR": _str,
+        "ARCHIVE_DIR": _folder_or_empty,
         "ARCHIVE_MAX_BYTES": at_least_1,
         "ARCHIVE_GZIP_LEVEL": _number(int, 0, 9),
         "ARCHIVE_REVISITS": _bool,
@@ -267,6 +274,7 @@ def rules() -> dict[str, Callable[[Any], str | None]]:
         "NETGUARD_ALLOW_NETWORKS": _networks,
         "MEMORY_TRIM_INTERVAL": seconds,
         "SUMMARY_ENABLED": _bool,
+        "SUMMARY_FALLBACK_DIR": _folder_or_empty,
         "PROGRESS_INTERVAL": seconds,
     }
 

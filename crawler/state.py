@@ -404,6 +404,8 @@ class StateManager:
         from crawler.distributed import fail_run, redis_errors
 
         try:
+            if not redis_mode:
+                self._mark_unfinished(spider.name)
             if feed_dir.is_dir():
                 self.finish_dead_deliveries(feed_dir)
                 self.resume_leftovers(feed_dir, spider.name, self._own_run)
@@ -433,14 +435,31 @@ class StateManager:
         try:
             redis_mode = bool(self.crawler.settings.get("REDIS_URL"))
             clean = self.crawler.__dict__.get("_vnnews_clean_crawl_end", False)
+            settled = self._all_settled()
             if (getattr(self, "_reason", None) == "finished" and (clean or not redis_mode)
-                    and self._all_settled()):
+                    and settled):
                 for url, (etag, last_modified) in self._validators.items():
                     self.store.set_http_validators(url, etag, last_modified)
+            spider = getattr(self.crawler, "spider", None)
+            if spider is not None and not redis_mode and settled:
+                self.store.set_http_validators(_unfinished_key(spider.name), None, None)
             self.release()
         except redis_errors():
             logger.warning("state store unreachable at the end of the run: topic validators "
                            "not saved, lock left to expire")
+
+    def _mark_unfinished(self, spider_name: str) -> None:
+        """Note in the store that a run of this spider is under way, cleared only when it
+        ends settled. The next run finding the note (the run failed, was stopped or killed)
+        resumes: no 304s, no "page of known articles ends the topic", so every article the
+        unfinished run left undelivered is found again on its topic page."""
+        key = _unfinished_key(spider_name)
+        left = self.store.http_validators(key)
+        if left.etag and left.etag != self._own_run:
+            note = f"run {left.etag} did not finish"
+            if note not in self.resuming:
+                self.resuming.append(note)
+        self.store.set_http_validators(key, self._own_run, "running")
 
     def _all_settled(self) -> bool:
         """Whether every article this run found was delivered or has a lasting outcome. Only
@@ -463,6 +482,12 @@ class StateManager:
 
     def close(self) -> None:
         self.store.close()
+
+
+def _unfinished_key(spider_name: str) -> str:
+    # Kept among the HTTP validators (both backends have them; no schema change): a key no
+    # URL can be.
+    return f"vnnews:unfinished-run:{spider_name}"
 
 
 def record_deliveries(store: StateStore, deliveries: list[Delivery]) -> Counter[str]:
@@ -516,7 +541,13 @@ def preflight_lock(crawler: Crawler) -> None:
         raise PreflightError(str(exc)) from None
     if crawler.settings.get("REDIS_URL"):
         return  # Redis mode: workers join the running crawl instead of excluding each other
+    from crawler.distributed import redis_errors
+
     try:
         manager.acquire(crawler.spidercls.name, lock_sites(crawler))
     except LockHeld as exc:
         raise PreflightError(str(exc)) from None
+    except redis_errors() as exc:
+        # E.g. the store's disk is full: taking the lock is its first write.
+        raise PreflightError(f"state store {redact_uri(manager.uri)} cannot be written: "
+                             f"{' '.join(str(exc).split())}") from None

@@ -31,7 +31,7 @@ logger = logging.getLogger(__name__)
 
 # Version of the manifest's layout (schemas/manifest.schema.json): the major part changes
 # when a field is removed or changes meaning, the minor part when fields are added.
-MANIFEST_VERSION = "1.1"
+MANIFEST_VERSION = "1.2"
 
 
 def summarize(stats: dict[str, Any]) -> dict[str, Any]:

@@ -160,3 +160,31 @@ def test_site_lock_holds_across_spiders(tmp_path: Path) -> None:
     two.acquire("news", ["baohatinh.vn", "vnexpress.vn"])
     assert sorted(two.lock_names) == ["crawl:news", "site:baohatinh.vn", "site:vnexpress.vn"]
     two.release()
+
+
+def test_check_and_rebuild_on_redis(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from redis_server import start_or_skip
+
+    from crawler.store.redis import RedisStore
+
+    server = start_or_skip(tmp_path / "redis")
+    try:
+        feeds = tmp_path / "feeds"
+        feeds.mkdir()
+        (feeds / "s-20260101T000000Z-aaaaaa-0001.jsonl").write_text(json.dumps(
+            {"site": "a.vn", "url": "https://a.vn/x-post1.html", "article_id": "1",
+             "fingerprint": "v1:1", "published_at": None, "modified_at": None,
+             "body": "thân bài " * 40}) + "\n", "utf-8")
+        assert cmd_check(server.url, tmp_path) == 0
+        assert capsys.readouterr().out.startswith("ok: state store redis://")
+        assert cmd_rebuild(server.url, tmp_path, [feeds]) == 0
+        store = RedisStore(server.url)
+        try:
+            assert store.lookup("a.vn", url="https://a.vn/x-post1.html") is not None
+        finally:
+            store.close()
+        server.stop()
+        assert cmd_check(server.url, tmp_path) == 2
+        assert capsys.readouterr().err.startswith("error: cannot open state store redis://")
+    finally:
+        server.stop()

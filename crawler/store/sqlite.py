@@ -149,7 +149,9 @@ class SqliteStore:
             self._create_schema()
         except sqlite3.Error as exc:
             self._conn.close()
-            raise StoreError(f"cannot use state store {path}: {exc}{RECOVERY}") from None
+            # Damage gets the recovery hint; "disk full", "locked", "read-only" do not.
+            hint = "" if isinstance(exc, sqlite3.OperationalError) else RECOVERY
+            raise StoreError(f"cannot use state store {path}: {exc}{hint}") from None
         except StoreError:
             self._conn.close()
             raise
@@ -161,12 +163,15 @@ class SqliteStore:
             rows = self._conn.execute("PRAGMA quick_check").fetchall()
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"state store {self.path} is corrupted: {exc}{RECOVERY}") from None
-        # A report may span lines ("*** in database main ***\nPage 5: ..."): one line each,
-        # so the error (and its recovery hint) stays one line.
-        problems = [" ".join(str(r[0]).split()) for r in rows if r and r[0] != "ok"]
-        if problems:
-            raise StoreError(f"state store {self.path} is corrupted: {problems[0]} "
-                             f"({len(problems)} problem(s) found){RECOVERY}")
+        # One line, whatever SQLite reports ("*** in database main ***" then one line per
+        # problem, sometimes several in one row).
+        problems = [line.strip() for r in rows if r and r[0] != "ok"
+                    for line in str(r[0]).splitlines()
+                    if line.strip() and not line.startswith("***")]
+        if problems or any(r and r[0] != "ok" for r in rows):
+            first = (problems or ["integrity check failed"])[0][:200]
+            raise StoreError(f"state store {self.path} is corrupted: {first} "
+                             f"({max(len(problems), 1)} problem(s) found){RECOVERY}")
 
     # ------------------------------------------------------------------ plumbing
 
