@@ -371,6 +371,7 @@ class ArchiveMiddleware:
         self._error: BaseException | None = None
         self._counts: dict[str, int] = {}
         self._salvage_done = False
+        self._inline = False
         crawler.__dict__[_ATTR] = self
 
     @classmethod
@@ -425,6 +426,7 @@ class ArchiveMiddleware:
                                gzip_level=self.level, index=index, info=info)
         self._thread = threading.Thread(target=self._run, name="warc-writer", daemon=True)
         self._thread.start()
+        self._inline = not self.crawler.settings.getbool("ARCHIVE_THREAD")
 
     def _run(self) -> None:
         assert self.files is not None
@@ -432,15 +434,19 @@ class ArchiveMiddleware:
             item = self._queue.get()
             if item is _SENTINEL:
                 break
-            if self._error is not None:
-                continue
-            try:
-                kind = self.files.write(item)
-                self._counts[kind] = self._counts.get(kind, 0) + 1
-            except Exception as exc:  # disk full, folder gone: the crawl goes on, counted
-                self._error = exc
-                logger.error("archive: cannot write %s: %s; archiving stops for this run",
-                             item.url, exc)
+            self._write(item)
+
+    def _write(self, item: Capture) -> None:
+        assert self.files is not None
+        if self._error is not None:
+            return
+        try:
+            kind = self.files.write(item)
+            self._counts[kind] = self._counts.get(kind, 0) + 1
+        except Exception as exc:  # disk full, folder gone: the crawl goes on, counted
+            self._error = exc
+            logger.error("archive: cannot write %s: %s; archiving stops for this run",
+                         item.url, exc)
 
     def process_response(self, request: Request, response: Response) -> Response:
         if self._thread is None or self._error is not None:
@@ -453,8 +459,11 @@ class ArchiveMiddleware:
             stats.inc_value("archive/capture_failed")
             logger.warning("archive: cannot capture %s: %s", request.url, exc)
             return response
-        # Blocks when the writer is ARCHIVE_QUEUE exchanges behind: bounded memory.
-        self._queue.put(cap)
+        if self._inline:
+            self._write(cap)
+        else:
+            # Blocks when the writer is ARCHIVE_QUEUE exchanges behind: bounded memory.
+            self._queue.put(cap)
         stats.inc_value("archive/responses")
         return response
 

@@ -125,6 +125,9 @@ ARCHIVE_GZIP_LEVEL = 3
 # Write a revisit record (headers + payload digest) for a 200 whose body is the one archived
 # last time for that URL (remembered in <ARCHIVE_DIR>/archive-index.sqlite3).
 ARCHIVE_REVISITS = True
+# Build, digest, compress and write records in a writer thread (zlib and hashlib release
+# the GIL: on a machine with a spare core it overlaps the crawl); False: in the crawl's thread.
+ARCHIVE_THREAD = True
 # Exchanges waiting for the writer thread before the crawl waits for it (bounds memory).
 ARCHIVE_QUEUE = 64
 # REPLAY: WARC files or folders (comma-separated). Every request is answered from the archive
