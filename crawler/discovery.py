@@ -51,8 +51,31 @@ def next_page_href(sel: Selector, profile: SiteProfile, page: int,
     return href
 
 
+# Page chrome of a list page: navigation, header, footer, sidebars ("Tin đọc nhiều", sub-section
+# teasers, print-issue boxes). Its links are the site's stories too, but not this list's items:
+# taking them makes every page of a topic look alike (the same "most read" box on each).
+# (A <header>/<footer> inside an <article> is a story item's own; "has-sidebar" names the
+# main section that has one.)
+_CHROME = ("self::aside or self::nav"
+           " or ((self::header or self::footer) and not(ancestor::article))"
+           " or (contains(@class, 'sidebar') and not(contains(@class, 'has-sidebar')))"
+           " or contains(@class, 'sub-column') or contains(@class, 'footer')"
+           " or contains(@class, 'menu')")
+_CONTENT_HREFS = f"//a[not(ancestor-or-self::*[{_CHROME}])]/@href"
+# Fewer list items than this outside the chrome: the layout hides its list in a "menu"-like
+# wrapper; keep every link rather than none.
+_MIN_CONTENT_LINKS = 5
+
+
 def article_links(sel: Selector, base: str, profile: SiteProfile) -> list[str]:
     """The links of a list page that the crawl would request as articles: picked by the
-    profile's list selectors, on the site, shaped like its article URLs."""
+    profile's list selectors, on the site, shaped like its article URLs. For a site with no
+    profile (every link is a candidate), links that only sit in page chrome are left out."""
     links, _ = list_links(sel, base, profile.list_link_css)
-    return [u for u in links if profile.on_site(u) and profile.is_article_url(u)]
+    links = [u for u in links if profile.on_site(u) and profile.is_article_url(u)]
+    if profile.family == "auto" and len(links) > _MIN_CONTENT_LINKS:
+        content = {canonical_url(h.strip(), base) for h in sel.xpath(_CONTENT_HREFS).getall()}
+        kept = [u for u in links if u in content]
+        if len(kept) >= _MIN_CONTENT_LINKS:
+            return kept
+    return links
