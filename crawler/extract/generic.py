@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterator
 from typing import Any
 
 from lxml import etree
@@ -336,26 +336,33 @@ _DATE_CSS = ("time", "[data-role=publishdate]", "[class*=publish]", "[class*=pos
              "[class*=date]", "[class*=time]")
 
 
-def _date_scopes(sel: Selector, body: Selector | None) -> list[Selector]:
+def _date_scopes(sel: Selector, body: Selector | None) -> list[Any]:
     """Where the article's own date line is: around the headline and the body (up to three
     levels up) before the whole page, whose header shows today's date."""
     anchors = [n.root for n in sel.css("h1")[:1]] + ([body.root] if body is not None else [])
-    scopes: list[Selector] = []
+    scopes: list[Any] = []
     for anchor in anchors:
         for level, el in enumerate(anchor.iterancestors()):
             if level >= 3:
                 break
-            scopes.append(Selector(root=el, type="html"))
-    return [*scopes, sel]
+            scopes.append(el)
+    return [*scopes, sel.root]
 
 
-def visible_dates(sel: Selector, body: Selector | None = None) -> list[str]:
-    values: list[str] = []
+def visible_dates(sel: Selector, body: Selector | None = None) -> Iterator[str]:
+    """Date strings printed on the page, nearest the headline and body first; lazily, so a
+    caller that stops at the first date that parses reads no more."""
+    found: dict[str, list[Selector]] = {}  # each query runs once over the page
     for scope in _date_scopes(sel, body):
-        values += scope.css("time::attr(datetime)").getall()
-        for q in _DATE_CSS:
-            values += [_with_time(n) for n in scope.css(q)[:5]]
-    return values
+        for i, q in enumerate(("time", *_DATE_CSS)):
+            if q not in found:
+                found[q] = sel.css(q)
+            inside = (n for n in found[q] if _inside(n.root, scope))
+            if i == 0:  # machine-readable times first
+                yield from (n.root.get("datetime") for n in inside if n.root.get("datetime"))
+                continue
+            for _, node in zip(range(5), inside, strict=False):
+                yield _with_time(node)
 
 
 _CLOCK = re.compile(r"(?<![\d:])\d{1,2}[:hg]\d{2}(?!\d)")
@@ -388,7 +395,7 @@ def generic_published(sel: Selector, ld: dict[str, Any],
     ld_raw = ld.get("datePublished")
     machine = first_date(meta)
     ld_date = first_date(ld_raw if isinstance(ld_raw, str) else None)
-    shown = first_date(*visible_dates(sel, body))
+    shown = next((d for v in visible_dates(sel, body) if (d := first_date(v))), None)
     if machine and meta and not _ISO_START.match(meta):
         others = [d for d in (ld_date, shown) if d]
         if others and all(o[:10] != machine[:10] for o in others):
@@ -555,6 +562,13 @@ def repair_document(html: str | bytes) -> str:
 def extract(html: str | bytes, url: str) -> dict[str, Any]:
     """Extract an article from a page of an unknown site; NotAnArticle when no container holds
     article-like prose (list and home pages, galleries, error pages)."""
+    try:
+        return _extract(html, url)
+    finally:
+        _TITLES.clear()
+
+
+def _extract(html: str | bytes, url: str) -> dict[str, Any]:
     sel = selector_for(repair_document(html), url)
     objs = jsonld_objects(sel)
     ld = jsonld_article(objs)
@@ -999,10 +1013,18 @@ def _box_of(label: Any, stop: Any | None = None) -> Any | None:
     return None
 
 
+# Link titles of the page being extracted: box detection asks for the same links many times
+# (each heading's ancestors hold the same links); cleared once the page is done.
+_TITLES: dict[Any, str] = {}
+
+
 def _anchor_title(a: Any) -> str:
-    heading = next(a.iter("h1", "h2", "h3", "h4", "h5"), None)
-    text = normalize_text(" ".join((heading if heading is not None else a).itertext()))
-    return text or normalize_text(a.get("title") or "")
+    title = _TITLES.get(a)
+    if title is None:
+        heading = next(a.iter("h1", "h2", "h3", "h4", "h5"), None)
+        text = normalize_text(" ".join((heading if heading is not None else a).itertext()))
+        title = _TITLES[a] = text or normalize_text(a.get("title") or "")
+    return title
 
 
 def _drop_title_repeats(paragraphs: list[str], title: str) -> list[str]:
