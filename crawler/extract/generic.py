@@ -54,14 +54,20 @@ _NEGATIVE = re.compile(
     re.I,
 )
 # Inside the chosen container: boxes that are never body text on Vietnamese news sites.
+# Class words of boxes that are never body text. Only block elements are matched: an inline
+# link or span inside a paragraph is text whatever its class (nhandan marks in-text links
+# ``a.cms-relate``).
+_BOX_WORDS = ("relate", "comment", "banner", "share", "social", "tindnd", "ads-", "tag_", "tags",
+              # Fact panels beside the story ("sc-hightlight-box" as OneCMS spells it).
+              "highlight", "hightlight", "factbox")
+_BOX_TAGS = ("div", "section", "ul", "ol", "table", "p", "figure", "article", "header",
+             "footer", "nav", "center", "dl", "blockquote")
 GENERIC_RULES = BodyRules(
     skip_css=(
-        "aside", "[type=RelatedNewsBox]", "[type=RelatedOneNews]", "[class*=relate]",
-        "[class*=comment]", "[class*=banner]", "[class*=share]", "[class*=social]",
-        "[class*=tindnd]", "[id*=adzone]", "[id^=ads]", "[class*=ads-]", "table.article",
-        ".notebox", ".readmore-body-box", "zone", "[class*=tag_]", "[class*=tags]",
-        # Fact panels beside the story ("sc-hightlight-box" as OneCMS spells it).
-        "[class*=highlight]", "[class*=hightlight]", "[class*=factbox]",
+        "aside", "[type=RelatedNewsBox]", "[type=RelatedOneNews]",
+        *(f"{tag}[class*={word}]" for word in _BOX_WORDS for tag in _BOX_TAGS),
+        "[id*=adzone]", "[id^=ads]", "table.article",
+        ".notebox", ".readmore-body-box", "zone",
     ),
     image_box_css=(
         "figure", "table.picture", "table.image", "table.MASTERCMS_TPL_TABLE",
@@ -605,7 +611,7 @@ def _extract(html: str | bytes, url: str) -> dict[str, Any]:
         "section": generic_section(sel, objs),
         "topics": [],
         "tags": generic_tags(sel, ld),
-        "images": parts.images,
+        "images": hero_images(sel, container, url) + parts.images,
         "related": [item for _, items in boxes for item in items],
     }
 
@@ -638,6 +644,37 @@ def header_elements(container: Selector) -> set[Any]:
 
 def _text_len(el: Any) -> int:
     return sum(len(t.strip()) for t in el.itertext())
+
+
+def hero_images(sel: Selector, container: Selector, url: str) -> list[dict[str, str | None]]:
+    """The story's main photo when it sits between the headline and the text block (a
+    ``figure`` with its caption above the body, as many CMSs place it)."""
+    h1 = next(sel.root.iter("h1"), None)
+    if h1 is None or _inside(h1, container.root):
+        return []
+    out: list[dict[str, str | None]] = []
+    after_h1 = False
+    for el in sel.root.iter():
+        if el is h1:
+            after_h1 = True
+        elif el is container.root or len(out) >= 2:
+            break
+        elif after_h1 and el.tag == "figure" and not _inside(container.root, el):
+            caption = next((normalize_text(" ".join(c.itertext()))
+                            for c in el.iter("figcaption")), None)
+            out += [{"url": i, "caption": caption or None}
+                    for i in (_img_url(img, url) for img in el.iter("img")) if i]
+    return out
+
+
+def _img_url(img: Any, url: str) -> str | None:
+    from urllib.parse import urljoin
+
+    for attr in ("data-src", "data-original", "src"):
+        value = (img.get(attr) or "").strip()
+        if value and not value.startswith("data:"):
+            return urljoin(url, value)
+    return None
 
 
 def byline_elements(container: Selector) -> set[Any]:
