@@ -293,3 +293,43 @@ def test_list_page_still_refused() -> None:
                 "</title></head>")
     with pytest.raises(NotAnArticle):
         extract_any(html, "https://baovidu.vn/thoi-su/")
+
+
+def test_keyword_metas_without_a_tag_box_give_no_tags() -> None:
+    head = HEAD.replace("</head>", '<meta property="article:tag" content="lúa gạo">'
+                        '<meta name="news_keywords" content="lúa, gạo, Báo Ví Dụ"></head>')
+    html = page(f"<h1>{TITLE}</h1><div class='content'>{paras()}</div>", head)
+    assert article(html)["tags"] == []
+
+
+def test_author_label_prefix_is_not_part_of_the_name() -> None:
+    html = page(f"<h1>{TITLE}</h1><div class='content'>{paras()}</div>"
+                "<div class='article-author'>Tác giả Anh Hoa</div>")
+    assert article(html)["authors"] == ["Anh Hoa"]
+
+
+def test_breadcrumb_ending_with_the_story_itself() -> None:
+    ld = ('<script type="application/ld+json">{"@type": "BreadcrumbList", "itemListElement": ['
+          '{"@type": "ListItem", "position": 1, "item": {"name": "Kinh tế"}},'
+          '{"@type": "ListItem", "position": 2, "item": {"name": "Nông nghiệp"}},'
+          '{"@type": "ListItem", "position": 3, "item": {"name": "' + TITLE + '"}}]}</script>')
+    html = page(f"<h1>{TITLE}</h1><div class='content'>{paras()}</div>",
+                HEAD.replace("</head>", ld + "</head>"))
+    assert article(html)["raw"]["section"] == "Nông nghiệp"
+
+
+def test_in_text_link_marked_related_stays_in_the_paragraph() -> None:
+    first = ("Đây là vụ lúa <a class='cms-relate' href='/mua-vu-123.html'>đông xuân</a> "
+             "thắng lợi nhất của nông dân đồng bằng trong nhiều năm trở lại đây.")
+    html = page(f"<h1>{TITLE}</h1><div class='content'><p>{first}</p>{paras()}</div>")
+    assert article(html)["body"][0].startswith("Đây là vụ lúa đông xuân thắng lợi")
+
+
+def test_main_photo_between_headline_and_text_block() -> None:
+    html = page(f"<div class='article__header'><h1>{TITLE}</h1></div>"
+                "<div class='article__meta'><figure class='article__avatar'>"
+                "<img src='/hero.jpg'><figcaption>Cánh đồng lúa chín. (Ảnh: TTXVN)</figcaption>"
+                f"</figure></div><div class='article__body'>{paras()}</div>")
+    got = article(html)
+    assert got["captions"][0] == "Cánh đồng lúa chín. (Ảnh: TTXVN)"
+    assert got["body"] == P

@@ -30,11 +30,9 @@ from crawler.extract.base import (
     is_page_wrapper,
     jsonld_article,
     jsonld_breadcrumb,
-    jsonld_keywords,
     jsonld_objects,
     jsonld_person_names,
     meta_content,
-    meta_contents,
     release_indexes,
     same_site_url,
     selector_for,
@@ -475,8 +473,11 @@ def _names(candidates: list[str]) -> list[str]:
     return out
 
 
-def generic_section(sel: Selector, objs: list[dict[str, Any]]) -> str | None:
-    crumbs = jsonld_breadcrumb(objs)
+def generic_section(sel: Selector, objs: list[dict[str, Any]], title: str = "") -> str | None:
+    """The most specific breadcrumb above the article: JSON-LD BreadcrumbList, else the
+    article:section meta, else breadcrumb links; a last crumb naming the article itself
+    (laodong's JSON-LD ends with the story) is left out."""
+    crumbs = [c for c in jsonld_breadcrumb(objs) if not _names_title(c, title)]
     if crumbs:
         return crumbs[-1]
     section = meta_content(sel, "article:section")
@@ -484,8 +485,13 @@ def generic_section(sel: Selector, objs: list[dict[str, Any]]) -> str | None:
         return section
     links = [clean_label(" ".join(a.xpath(".//text()").getall()))
              for a in sel.css("[class*=breadcrumb] a")]
-    links = [x for x in links if x and x.lower() != "trang chủ"]
+    links = [x for x in links if x and x.lower() != "trang chủ" and not _names_title(x, title)]
     return links[-1] if links else None
+
+
+def _names_title(crumb: str, title: str) -> bool:
+    a, b = normalize_text(crumb).lower(), normalize_text(title).lower()
+    return bool(a and b) and len(a) >= 20 and (a.startswith(b[:40]) or b.startswith(a[:40]))
 
 
 _TAG_BOX = re.compile(r"(^|[-_\s])(tags?|keywords?|tu-?khoa|tukhoa)($|[-_\s])", re.I)
@@ -537,10 +543,10 @@ def _tag_texts(links: list[Any]) -> list[str]:
 
 
 def generic_tags(sel: Selector, ld: dict[str, Any]) -> list[str]:
+    """The tags the page shows. Keyword metas (article:tag, news_keywords, JSON-LD keywords)
+    are not read: on the real pages they hold SEO phrases, the site's name and separators
+    where the page shows no tags at all (vov: nine article:tag metas, no tag box)."""
     values = visible_tags(sel)
-    values = values or [p for t in meta_contents(sel, "article:tag") for p in t.split(",")]
-    values = values or jsonld_keywords(ld)
-    values = values or (meta_content(sel, "news_keywords") or "").split(",")
     out: list[str] = []
     for v in (clean_label(x) for x in values):
         if v and v not in out:
@@ -608,7 +614,7 @@ def _extract(html: str | bytes, url: str) -> dict[str, Any]:
         "authors": generic_authors(sel, ld, credit, source),
         "published_at": generic_published(sel, ld, container),
         "modified_at": generic_modified(sel, ld),
-        "section": generic_section(sel, objs),
+        "section": generic_section(sel, objs, title),
         "topics": [],
         "tags": generic_tags(sel, ld),
         "images": hero_images(sel, container, url) + parts.images,
@@ -740,15 +746,18 @@ _ROLE_CREDIT = re.compile(r"^\W*(?:tin|bài|bài viết|thực hiện|nhóm phó
 _ROLE_LABELS = re.compile(_ROLE_LABEL, re.I)
 
 
+_NAME_PREFIX = re.compile(r"^\W*(tác giả|người viết|phóng viên|by)\b\s*:?\s*", re.I)
+
+
 def credit_names(credit: str) -> list[str]:
     """People named in a credit line, role labels left out.
 
     >>> credit_names("Tin: Tường Minh - Ảnh: Đỗ Hiền"), credit_names("Tin và ảnh: Nam Giang")
     (['Tường Minh', 'Đỗ Hiền'], ['Nam Giang'])
-    >>> credit_names("Tạ Nguyên/Báo Tin tức")
-    ['Tạ Nguyên']
+    >>> credit_names("Tạ Nguyên/Báo Tin tức"), credit_names("Tác giả Anh Hoa")
+    (['Tạ Nguyên'], ['Anh Hoa'])
     """
-    return _names([_ROLE_LABELS.sub(", ", credit)])
+    return _names([_ROLE_LABELS.sub(", ", _NAME_PREFIX.sub("", credit))])
 
 
 def _captions_out(blocks: list[Block], images: list[dict[str, str | None]]) -> list[Block]:
