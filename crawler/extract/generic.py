@@ -596,9 +596,13 @@ def _extract(html: str | bytes, url: str) -> dict[str, Any]:
     blocks = _captions_out(blocks, parts.images)
     blocks, credit, source = _trailing_credit(blocks)
     blocks = photo_story_text(blocks, parts.images)
-    prose = [b for b in blocks if not _is_subhead(b)]
+    # Subheads stay in the body (they are part of what a reader reads) except a kicker
+    # before the first paragraph and all-capitals labels ("PHÒNG NGỦ"), which are layout.
+    while len(blocks) > 1 and _is_subhead(blocks[0]):
+        blocks = blocks[1:]
+    prose = [b for b in blocks if not (_is_subhead(b) and _is_capitals(b.text))]
     if len(prose) >= _MIN_BODY_PARAGRAPHS:
-        blocks = prose  # subheads are not paragraphs: out, as a reader's count leaves them
+        blocks = prose
     paragraphs = [b.text for b in blocks]
     declared = declares_article(sel, ld)
     if not declared and not near_headline(sel, container):
@@ -843,6 +847,10 @@ def photo_story_text(blocks: list[Block], images: list[dict[str, str | None]]) -
             out.append(Block(caption))
         image["caption"] = None
     return out
+
+
+def _is_capitals(text: str) -> bool:
+    return text.upper() == text and any(c.isalpha() for c in text)
 
 
 def _is_subhead(block: Block) -> bool:
