@@ -333,3 +333,25 @@ def test_main_photo_between_headline_and_text_block() -> None:
     got = article(html)
     assert got["captions"][0] == "Cánh đồng lúa chín. (Ảnh: TTXVN)"
     assert got["body"] == P
+
+
+def test_subheads_in_the_middle_stay_kickers_and_capital_labels_go() -> None:
+    html = page(f"<h1>{TITLE}</h1><div class='content'><p><strong>Vụ mùa bội thu</strong></p>"
+                f"{paras(P[:2])}<p><strong>Giá lúa ổn định</strong></p>{paras(P[2:4])}"
+                f"<p>PHÒNG CHỐNG BÃO</p>{paras(P[4:])}</div>")
+    assert article(html)["body"] == [*P[:2], "Giá lúa ổn định", *P[2:]]
+
+
+def test_closing_bold_sentence_is_not_a_byline() -> None:
+    html = page(f"<h1>{TITLE}</h1><div class='content'>{paras()}"
+                "<p><strong>Chúc bà con một vụ mùa bội thu</strong></p></div>")
+    got = article(html)
+    assert got["body"] == [*P, "Chúc bà con một vụ mùa bội thu"]
+    assert got["authors"] == []
+
+
+def test_dated_sentence_in_the_middle_is_a_paragraph() -> None:
+    dated = "Hội nghị diễn ra ngày 20/10/2024."
+    html = page(f"<h1>{TITLE}</h1><div class='content'>{paras(P[:3])}<p>{dated}</p>"
+                f"{paras(P[3:])}</div>")
+    assert article(html)["body"] == [*P[:3], dated, *P[3:]]

@@ -592,7 +592,9 @@ def _extract(html: str | bytes, url: str) -> dict[str, Any]:
     skip = header_elements(container) | {box for box, _ in boxes} | lead_elements(container) \
         | list_boxes(container.root) | byline_elements(container)
     parts = walk_body(container, url, GENERIC_RULES, skip)
-    blocks = [b for b in parts.blocks if not _is_meta_line(b.text)]
+    # Date/byline lines belong to the header or the footer of the story, not its middle.
+    blocks = [b for i, b in enumerate(parts.blocks)
+              if not ((i < 3 or i >= len(parts.blocks) - 2) and _is_meta_line(b.text))]
     blocks = _captions_out(blocks, parts.images)
     blocks, credit, source = _trailing_credit(blocks)
     blocks = photo_story_text(blocks, parts.images)
@@ -822,12 +824,23 @@ def _trailing_credit(blocks: list[Block]) -> tuple[list[Block], str | None, str 
               and not credit.endswith((".", "?", "!"))) or is_agency(credit)
     styled = (last.right_aligned or last.bold) and len(text) <= _CREDIT_MAX and (
         last.right_aligned or not text.endswith((".", ":", "?", "!")))
-    if not (source or styled):
-        return blocks, None, None
-    blocks.pop()
-    if source or is_agency(credit):
+    if source:
+        blocks.pop()
         return blocks, None, credit  # a source or agency, not a person
+    names = credit_names(credit)
+    if not styled or not names or not all(map(_name_cased, names)):
+        return blocks, None, None  # a closing sentence in bold, not a byline
+    blocks.pop()
     return blocks, credit, None
+
+
+def _name_cased(name: str) -> bool:
+    """Every word of a Vietnamese name starts with a capital ("Minh Tâm", "MAI QUẾ").
+
+    >>> _name_cased("Minh Tâm"), _name_cased("Chúc mừng năm mới")
+    (True, False)
+    """
+    return all(w[:1].isupper() for w in name.split() if w[:1].isalpha())
 
 
 def photo_story_text(blocks: list[Block], images: list[dict[str, str | None]]) -> list[Block]:
