@@ -7,8 +7,8 @@
     ... --no-trafilatura                      # ours only (trafilatura not run)
 
 A saved page's URL is its meta.json "url" when there is one, else what the page declares
-(rel=canonical, else og:url). Each page is extracted with crawler.extract.generic.extract_any
-(site profile, else CMS family, else generic) and cleaned as a crawl would; the report shows,
+(rel=canonical, else og:url). Each page is extracted with crawler.sites.dispatch.extract_any
+(site profile, then CMS family, then generic) and cleaned as a crawl would; the report shows,
 per site, which fields came out, and body precision/recall/F1 over syllables against the
 expected body where an expected.json exists, with trafilatura's figures next to ours.
 
@@ -149,7 +149,7 @@ def ours(html: bytes, url: str) -> tuple[dict[str, Any], str]:
     from dataclasses import asdict
 
     from crawler.extract.clean import clean_article, raw_to_article
-    from crawler.extract.generic import extract_any
+    from crawler.sites.dispatch import extract_any
 
     raw, used = extract_any(html, url)
     article = clean_article(raw_to_article(raw, crawled_at="1970-01-01T00:00:00Z"))

@@ -92,7 +92,7 @@ LOG_FORMATTER = "crawler.logformatter.OneLineLogFormatter"
 # --- Crawl command ---------------------------------------------------------------------------
 # Extra checks run by `scrapy crawl` before crawling (callables taking the crawler, raising
 # crawler.commands.crawl.PreflightError): a failure is one line on stderr and exit status 2.
-PREFLIGHT_CHECKS = ["crawler.state.preflight_lock"]
+PREFLIGHT_CHECKS = ["crawler.replay.preflight_replay", "crawler.state.preflight_lock"]
 
 # --- Mirror (offline copy) -------------------------------------------------------------------
 # MIRROR: one base URL (e.g. http://127.0.0.1:8000). When set, a request for
@@ -190,6 +190,10 @@ DEDUPE_NEAR_THRESHOLD = 0.5
 # --- Feeds -----------------------------------------------------------------------------------
 # One JSON Lines file per run, named with the run id, under FEED_DIR. While it is written it is
 # named *.jsonl.part, so a consumer globbing *.jsonl only ever sees complete files.
+# Scrapy's -O FILE / -o FILE (or FEEDS given with -s) replace this feed: FEED_DIR is then not
+# written (the manifest goes beside FILE as <stem>.manifest.json) unless FEED_DIR is also given.
+# -O always rewrites FILE with this run's articles (empty when none); -o appends them. Articles
+# already delivered are not emitted again: add -s STATE_URI=none for every article each run.
 FEED_DIR = "output/%(name)s"
 FEEDS = {
     "%(feed_dir)s/%(name)s-%(run_id)s.jsonl": {
@@ -200,9 +204,13 @@ FEEDS = {
     }
 }
 FEED_EXPORT_ENCODING = "utf-8"
+# -O/-o files in these formats record their articles as delivered too (exactly once across
+# runs); CSV cells hold nested fields (images, related, authors, tags) as JSON text.
 FEED_EXPORTERS = {
     "jsonlines": "crawler.feeds.DeliveryJsonLinesExporter",
     "jsonl": "crawler.feeds.DeliveryJsonLinesExporter",
+    "json": "crawler.feeds.DeliveryJsonExporter",
+    "csv": "crawler.feeds.DeliveryCsvExporter",
 }
 # Roll over to a new file every N articles, named <spider>-<run id>-<NNNN>.jsonl (0: one file
 # per run, <spider>-<run id>.jsonl). Complete files appear while a long run goes on, and the
@@ -224,6 +232,11 @@ FEED_STORE_EMPTY = False
 HEALTH_ENABLED = True
 HEALTH_MIN_SAMPLE = 10
 HEALTH_MAX_MISSING_SHARE = 0.5
+# Layout drift: a site's profile missed a field (or the whole article) and a fallback layer
+# (CMS family, generic) filled it in. From this share of the site's profiled pages (over at
+# least HEALTH_MIN_SAMPLE) a warning is logged and the manifest lists it under
+# "layout_drift"; past HEALTH_MAX_MISSING_SHARE the run fails as layout_changed.
+HEALTH_DRIFT_WARN_SHARE = 0.1
 
 # --- Memory -------------------------------------------------------------------------------------
 # Every this many seconds, hand freed C-heap memory back to the OS (glibc malloc_trim), so a
@@ -239,9 +252,19 @@ EXTENSIONS = {
     "crawler.memtrim.MemoryTrim": 300,
     "crawler.health.LayoutHealth": 400,
     "crawler.summary.RunSummary": 500,
+    "crawler.progress.Progress": 600,
 }
 # Write <FEED_DIR>/<spider>-<run_id>.manifest.json with counters at the end of a run.
 SUMMARY_ENABLED = True
+# Where the manifest goes when FEED_DIR refuses it (disk full, read-only): the run then fails
+# (exit status 4) and its manifest is written here; if this fails too, to stderr as one line.
+# Empty: $VNNEWS_MANIFEST_FALLBACK, else <temp dir>/vnnews-manifests.
+SUMMARY_FALLBACK_DIR = ""
+
+# --- Progress (crawler/progress.py) ------------------------------------------------------------
+# Every this many seconds, one INFO line: pages and pages/s, articles emitted, queue size,
+# articles per site, failed fetches so far. 0: off. Quiet under -L WARNING.
+PROGRESS_INTERVAL = 10.0
 
 # --- Modern Scrapy defaults ------------------------------------------------------------------
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"

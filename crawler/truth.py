@@ -21,8 +21,9 @@ Decisions, so that figures mean the same from run to run:
 - ``first_para`` / ``last_para``: the first / last body paragraph starts with the truth's words;
 - ``para_count``: within ``max(2, 20%)`` of the truth's (approximate) count;
 - ``captions_out``: no caption text inside the body; ``captions_found``: every caption is the
-  start of, or starts, some ``images[].caption`` (trafilatura has no image captions: it fails
-  where a page has captions);
+  start of, or starts, some ``images[].caption``, the shorter holding at least half of the
+  longer (a credit such as "(Ảnh: Reuters)" may be cut; trafilatura has no image captions: it
+  fails where a page has captions);
 - ``forbidden``: none of the forbidden strings inside the body;
 - ``related``: at least 80% of ``related_titles`` among ``related[].title`` (the fraction is
   kept in the details);
@@ -226,7 +227,21 @@ def check_captions_found(truth: Mapping[str, Any], got: Extracted) -> bool | Non
     if not captions:
         return None
     have = [norm(c) for c in got.captions if norm(c)]
-    return all(any(h.startswith(c) or c.startswith(h) for h in have) for c in captions)
+    return all(any(caption_matches(h, c) for h in have) for c in captions)
+
+
+def caption_matches(have: str, want: str) -> bool:
+    """An extracted caption is the truth's, give or take a trailing credit: one starts the
+    other, the shorter holding at least half of the longer (a bare "Ảnh" is no caption).
+
+    >>> caption_matches("messi tỏa sáng rực rỡ giúp argentina vào chung kết",
+    ...                 "messi tỏa sáng rực rỡ giúp argentina vào chung kết (ảnh: reuters).")
+    True
+    >>> caption_matches("ảnh", "ảnh minh họa: người dân đi mua vàng")
+    False
+    """
+    short, long = sorted((have, want), key=len)
+    return long.startswith(short) and 2 * len(short) >= len(long)
 
 
 def check_forbidden(truth: Mapping[str, Any], got: Extracted) -> bool | None:

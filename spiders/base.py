@@ -23,14 +23,15 @@ from twisted.python.failure import Failure
 from crawler.compact import DepthMap
 from crawler.discovery import list_links, next_page_href
 from crawler.distributed import PREFIX, apply_redis_mode, redis_url
-from crawler.extract import NotAnArticle, extract_raw
+from crawler.extract import NotAnArticle
 from crawler.extract.base import selector_for
 from crawler.extract.clean import raw_to_article
 from crawler.extract.encoding import decode_page
 from crawler.feeds import new_run_id
-from crawler.health import article_checked, topic_empty
+from crawler.health import article_checked, fields_filled, topic_empty
 from crawler.items import Article
 from crawler.sites import SiteProfile, get_profile
+from crawler.sites.dispatch import Extraction, extract_layered
 from crawler.state import StateManager
 from crawler.text import VN_TZ, parse_vn_datetime, utc_now_iso
 from crawler.urls import canonical_url, is_http_url
@@ -101,7 +102,33 @@ class SiteSpider(scrapy.Spider):
         crawler.signals.connect(spider._on_dropped, signal=signals.item_dropped)
         crawler.signals.connect(spider._on_error, signal=signals.item_error)
         crawler.signals.connect(spider._on_dropped_request, signal=signals.request_dropped)
+        crawler.signals.connect(spider._on_scheduled, signal=signals.request_scheduled)
         return spider
+
+    def _on_scheduled(self, request: scrapy.Request, spider: Any) -> None:
+        """Scrapy's offsite filter drops a redirect that leaves the site at scheduling time,
+        silently (no errback, no signal): account for its article here."""
+        url = request.meta.get("discovered_url")
+        if not url or not request.meta.get("redirect_urls") or request.dont_filter:
+            return
+        if any(p.on_site(request.url) for p in self.profiles):
+            return
+        if self.ledger.get(url, ("", ""))[0] != "pending":
+            return
+        from urllib.parse import urlsplit
+
+        self.crawler.stats.inc_value("fetch/offsite_redirect")
+        host = urlsplit(request.url).hostname or request.url
+        logger.warning("redirected off the site to %s: %s", host, url)
+        self.ledger[url] = ("failed", f"off-site redirect to {host}")
+
+    def settle_unfinished(self, why: str) -> int:
+        """At the end of a run, give every URL still pending an outcome (nothing stays
+        pending in a manifest); returns how many there were."""
+        unfinished = [u for u, (outcome, _) in self.ledger.items() if outcome == "pending"]
+        for url in unfinished:
+            self.ledger[url] = ("not_fetched", why)
+        return len(unfinished)
 
     def _on_dropped_request(self, request: scrapy.Request, spider: Any) -> None:
         """The scheduler refused a request (already seen): a redirect that comes back to a
@@ -132,6 +159,13 @@ class SiteSpider(scrapy.Spider):
             self.ledger_emitted += 1
         else:
             self.ledger[origin] = (outcome, reason)
+
+    def account_undelivered(self, urls: list[str], reason: str) -> None:
+        """Articles whose feed file failed: counted as emitted when handed to the exporter,
+        they are not delivered (the next run fetches them again)."""
+        for url in urls:
+            self.ledger[url] = ("undelivered", reason)
+        self.ledger_emitted = max(0, self.ledger_emitted - len(urls))
 
     def _on_scraped(self, item: Any, response: Any, spider: Any) -> None:
         self._settle(item, "emitted", "")
@@ -168,6 +202,13 @@ class SiteSpider(scrapy.Spider):
             )
         out: dict[str, Any] = {k: kwargs[k] for k in ("start", "run_id", "sites")
                                if kwargs.get(k)}
+        if out.get("run_id"):
+            from crawler.settings_check import SettingError, check_run_id
+
+            try:
+                check_run_id(str(out["run_id"]))
+            except SettingError as exc:
+                raise SpiderArgumentError(str(exc)) from None
         for url in (out.get("start") or "").split(","):
             if url.strip() and not is_http_url(url.strip()):
                 raise SpiderArgumentError(f"-a start: {url.strip()!r} is not an http(s) URL")
@@ -266,6 +307,8 @@ class SiteSpider(scrapy.Spider):
         """Article links from an RSS/Atom feed, a (news) sitemap or a sitemap index."""
         stats = self.crawler.stats
         stats.inc_value("discovery/feeds")
+        if response.meta.get("feed_depth", 0) == 0:
+            stats.inc_value("discovery/start_pages_fetched")
         self.ledger[response.request.url if response.request else response.url] = ("feed", "")
         entries = feed_entries(response.body)
         if entries is None:
@@ -294,6 +337,8 @@ class SiteSpider(scrapy.Spider):
         topic: str = response.meta.get("topic", response.url)
         stats = self.crawler.stats
         stats.inc_value("discovery/list_pages")
+        if page == 1:
+            stats.inc_value("discovery/start_pages_fetched")
         request_url = response.request.url if response.request else response.url
         if response.status == 304:
             # Unchanged since the last finished run: nothing new on it or after it.
@@ -454,7 +499,7 @@ class SiteSpider(scrapy.Spider):
             stats.inc_value(f"fetch/encoding_{encoding}")
         profile = self.profile_for(response.url)
         try:
-            raw = extract_raw(text, response.url, profile)
+            extraction = extract_layered(text, response.url, profile)
         except NotAnArticle as exc:
             stats.inc_value("extract/not_article")
             logger.info("not an article: %s (%s)", response.url, exc)
@@ -462,6 +507,11 @@ class SiteSpider(scrapy.Spider):
             self.crawler.signals.send_catch_log(article_checked, url=response.url,
                                                 site=profile.site, missing=["article"])
             return
+        raw = extraction.raw
+        self._count_layers(extraction, response.url, profile.site)
+        # For signal handlers (run summaries): which layer found the article, no re-parsing.
+        response.meta["extraction_layer"] = extraction.used
+        response.meta["extraction_sources"] = extraction.sources
         item = raw_to_article(raw, crawled_at=utc_now_iso())
         stats.inc_value("extract/articles")
         if self._outside_bounds(item):
@@ -491,6 +541,19 @@ class SiteSpider(scrapy.Spider):
             # go first, so memory stays bounded on long runs.
             self._related_of.pop(next(iter(self._related_of)))
         yield from self._expand_related(key)
+
+    def _count_layers(self, extraction: Extraction, url: str, site: str) -> None:
+        """Stats of which layer found the article and which filled in for the profile; the
+        health monitor hears of every profiled page, with the fields the profile missed and a
+        fallback filled (layout drift), so that it can tell a share."""
+        stats = self.crawler.stats
+        stats.inc_value(f"extract/layer/{extraction.used.partition(':')[0]}")
+        if extraction.profile_layer is None:
+            return
+        drift = extraction.drift
+        for name in drift:
+            stats.inc_value(f"extract/fallback_filled/{name}")
+        self.crawler.signals.send_catch_log(fields_filled, url=url, site=site, fields=drift)
 
     def _expand_related(self, key: str) -> Iterator[scrapy.Request]:
         """Follow a parsed article's related links at its best depth, and again whenever that
@@ -537,22 +600,29 @@ def _apply_feed_options(settings: BaseSettings) -> None:
     """FEED_ROLLOVER_ITEMS and FEED_GZIP applied to the project's FEEDS (not to -o/-O)."""
     from scrapy.settings import SETTINGS_PRIORITIES
 
+    from crawler.feeds import PROJECT_FEED_PREFIX
+
     rollover = settings.getint("FEED_ROLLOVER_ITEMS")
     gzip_on = settings.getbool("FEED_GZIP")
-    priority = settings.getpriority("FEEDS") or 0
-    if not (rollover or gzip_on) or priority > SETTINGS_PRIORITIES["project"]:
+    if not (rollover or gzip_on):
         return
     feeds: dict[str, Any] = {}
     for uri, options in settings.getdict("FEEDS").items():
         options = dict(options)
-        if rollover:
-            uri = uri.replace("%(run_id)s", "%(run_id)s-%(batch_id)04d")
-            options["batch_item_count"] = rollover
-        if gzip_on:
-            uri += ".gz"
-            options["postprocessing"] = ["scrapy.extensions.postprocessing.GzipPlugin"]
+        # Only the project's own feed (a FEEDS the user gave, or -o/-O, is left as given).
+        if uri.startswith(PROJECT_FEED_PREFIX):
+            if rollover:
+                uri = uri.replace("%(run_id)s", "%(run_id)s-%(batch_id)04d")
+                options["batch_item_count"] = rollover
+            if gzip_on:
+                uri += ".gz"
+                options["postprocessing"] = ["scrapy.extensions.postprocessing.GzipPlugin"]
         feeds[uri] = options
-    settings.set("FEEDS", feeds, "spider")
+    # -O/-o raise FEEDS to command-line priority; Scrapy then merges the runner's settings
+    # into the crawler's at equal priority, which would undo this: set it one level above.
+    given = settings.getpriority("FEEDS") or 0
+    spider = SETTINGS_PRIORITIES["spider"]
+    settings.set("FEEDS", feeds, spider if given < spider else given + 1)
 
 
 def _header(response: Response, name: bytes) -> str | None:

@@ -61,8 +61,22 @@ def run_crawl(spider: str, mirror: str, out: Path, *extra: str, timeout: int = 3
     items = [json.loads(line) for f in feeds for line in f.read_text("utf-8").splitlines()
              if line.strip()]
     manifests = sorted(out.glob("*.manifest.json"))
+    for path in manifests:  # every manifest a test crawl writes matches the published schema
+        validate_manifest(json.loads(path.read_text("utf-8")), path)
     manifest = json.loads(manifests[-1].read_text("utf-8")) if manifests else {}
     return CrawlResult(proc.returncode, items, manifest, feeds, proc.stderr)
+
+
+def validate_manifest(manifest: dict[str, Any], where: object = "") -> None:
+    """Check a manifest against schemas/manifest.schema.json (generated from the code)."""
+    import jsonschema
+
+    from crawler.manifest_schema import manifest_schema
+
+    errors = sorted(jsonschema.Draft202012Validator(manifest_schema()).iter_errors(manifest),
+                    key=lambda e: list(e.path))
+    assert not errors, f"{where}: " + "; ".join(
+        f"{'/'.join(map(str, e.path))}: {e.message}" for e in errors[:5])
 
 
 def load_expected_articles() -> dict[str, Any]:

@@ -23,6 +23,9 @@ def test_extract_prints_the_feed_object(tmp_path: Path) -> None:
     obj = json.loads(proc.stdout)
     assert obj == json.loads((SEED / "expected.json").read_text("utf-8"))
     assert "used=profile:baohatinh family=cms-post extractor=cms-post/" in proc.stderr
+    # Which layer produced each field: the profile found everything on its own page.
+    fields = dict(cell.split("=", 1) for cell in proc.stderr.split(" fields: ")[1].split())
+    assert fields["title"] == fields["body"] == fields["authors"] == "profile", fields
     # The same page gzipped gives the same object.
     gz = tmp_path / "page.html.gz"
     gz.write_bytes(gzip.compress((SEED / "page.html").read_bytes()))

@@ -11,7 +11,8 @@ import pytest
 
 from crawler.extract import NotAnArticle
 from crawler.extract.clean import clean_article, raw_to_article
-from crawler.extract.generic import extract, extract_any
+from crawler.extract.generic import extract
+from crawler.sites.dispatch import extract_any
 
 URL = "https://baovidu.vn/thoi-su/nong-dan-thu-hoach-lua-som-123456.html"
 

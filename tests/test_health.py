@@ -37,19 +37,26 @@ def serve() -> Iterator[Callable[[Path], str]]:
 
 
 def test_article_body_renamed_fails_the_run(tmp_path: Path, serve: Callable[[Path], str]) -> None:
-    # The redesign renames the body container: every article page now looks like a non-article.
+    # The redesign renames the body container: the profile refuses every article page. The
+    # generic layer still extracts them (whole articles, no empty ones), and the run fails
+    # loudly all the same: the profile missing the article on most pages is layout drift past
+    # the threshold.
     root = redesigned_copy(tmp_path, lambda p, t: t.replace("article__body", "detail__content")
                            .replace("cms-body", "detail-body")
                            .replace('itemprop="articleBody"', ""))
     result = run_crawl("baohatinh", serve(root), tmp_path / "out")
     assert result.returncode == 3, result.log[-2000:]
-    assert result.manifest["status"] == "failed: layout_changed"
+    assert result.manifest["status"] == "failed"
+    assert result.manifest["reason"].startswith("layout_changed: baohatinh.vn: article missing")
     failure = result.manifest["health"][0]
     assert failure["site"] == "baohatinh.vn" and failure["field"] == "article"
+    assert failure["kind"] == "fallback_filled"
     assert failure["share"] > 0.5 and failure["pages"] >= 10
     assert all(u.startswith("https://baohatinh.vn/") for u in failure["urls"])
     assert "layout changed on baohatinh.vn" in result.log
-    assert result.items == []
+    assert "layout drift on baohatinh.vn" in result.log
+    assert result.manifest["layout_drift"][0]["field"] == "article"
+    assert all(i["title"] and i["body"] for i in result.items)
 
 
 def test_missing_dates_fail_the_run(tmp_path: Path, serve: Callable[[Path], str]) -> None:

@@ -1,8 +1,13 @@
 """``scrapy crawl``, with checks before the crawl and an exit status that tells the truth.
 
-Before anything starts: spider arguments, the feed directory and the state store are checked;
-a problem is one line on stderr and exit status 2. After the crawl: a run the health monitor
-failed (layout change) or that did not finish exits non-zero, so a scheduler notices.
+Before anything starts: spider arguments, the feed directory and the state store (lock,
+integrity) are checked; a problem is one line on stderr and exit status 2. After the crawl,
+the exit status is the one the run's manifest states (crawler.runstatus):
+
+0 finished; 1 closed early (state store or Redis lost mid-run, stopped by a signal); 2 bad
+input, lock held, state store unreadable or corrupted; 3 layout changed; 4 delivery failed
+(a feed file or the manifest could not be written); 5 nothing fetched (no start page could be
+fetched); 6 finished with crawler errors on some pages.
 """
 
 from __future__ import annotations
@@ -20,8 +25,9 @@ if TYPE_CHECKING:
 
     from scrapy.crawler import Crawler
 
-EXIT_BAD_INPUT = 2
-EXIT_UNHEALTHY = 3
+from crawler.runstatus import EXIT_BAD_INPUT, EXIT_UNHEALTHY, decide, decided
+
+__all__ = ["EXIT_BAD_INPUT", "EXIT_UNHEALTHY", "Command", "PreflightError", "preflight"]
 
 
 class PreflightError(Exception):
@@ -45,14 +51,88 @@ def preflight(crawler: Crawler, spider_name: str, spargs: dict[str, Any]) -> Non
             check(dict(spargs))
         except ValueError as exc:
             raise PreflightError(str(exc)) from None
-    check_feed_dir(crawler, spider_name)
+    from crawler.feeds import project_feed_dir_used
+
+    if project_feed_dir_used(crawler.settings):
+        check_feed_dir(crawler, spider_name)
+    # The lock hook needs the spider's sites, which depend on its arguments.
+    crawler.__dict__["_vnnews_spargs"] = dict(spargs)
     for hook in crawler.settings.getlist("PREFLIGHT_CHECKS"):
         from scrapy.utils.misc import load_object
 
         load_object(hook)(crawler)
 
 
+def blame(message: str, settings: Any) -> str:
+    """Name the setting the operator gave: in Redis mode STATE_URI defaults to REDIS_URL, so a
+    store error then is about REDIS_URL (unless STATE_URI was set explicitly)."""
+    from scrapy.settings import SETTINGS_PRIORITIES
+
+    from crawler.store import redact_uri
+
+    url = (settings.get("REDIS_URL") or "").strip()
+    state_given = (settings.getpriority("STATE_URI") or 0) > SETTINGS_PRIORITIES["project"]
+    if not url or state_given or "state store" not in message:
+        return message
+    return f"REDIS_URL={redact_uri(url)} (the state store of Redis mode): {message}"
+
+
+def early_checks(settings: Any, args: list[str], spargs: dict[str, Any]) -> None:
+    """Checks that need no crawler, run before Scrapy logs anything: every setting's type and
+    range (crawler.settings_check), the spider's name and its -a arguments."""
+    from scrapy.spiderloader import get_spider_loader
+
+    from crawler.settings_check import SettingError, check_run_id, check_settings
+
+    try:
+        check_settings(settings)
+    except SettingError as exc:
+        raise PreflightError(str(exc)) from None
+    if settings.get("JOBDIR"):
+        # Scrapy's JOBDIR pickles the spider's `state` dict and its queue; this project keeps
+        # what a killed run needs in the state store instead (it resumes without JOBDIR).
+        raise PreflightError(
+            f"setting JOBDIR={settings.get('JOBDIR')!r}: not supported: a killed crawl resumes "
+            "from STATE_URI (the state store), nothing lost; drop JOBDIR")
+    if spargs.get("run_id"):
+        try:
+            check_run_id(str(spargs["run_id"]))
+        except SettingError as exc:
+            raise PreflightError(str(exc)) from None
+    if len(args) != 1:
+        return  # the usage error comes from run()
+    try:
+        spidercls = get_spider_loader(settings).load(args[0])
+    except KeyError as exc:
+        raise PreflightError(str(exc.args[0])) from None
+    check = getattr(spidercls, "check_arguments", None)
+    if check is not None:
+        try:
+            check(dict(spargs))
+        except ValueError as exc:
+            raise PreflightError(str(exc)) from None
+    from types import SimpleNamespace
+
+    from crawler.feeds import project_feed_dir_used
+
+    if project_feed_dir_used(settings):
+        check_feed_dir(SimpleNamespace(settings=settings), args[0])  # type: ignore[arg-type]
+
+
 class Command(ScrapyCrawlCommand):
+    def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
+        super().process_options(args, opts)
+        from crawler.feeds import apply_cli_feeds
+
+        apply_cli_feeds(self.settings)
+        # Before the crawler process exists, hence before Scrapy's banner: a wrong setting or
+        # argument is the only thing the operator sees.
+        try:
+            early_checks(self.settings, args, getattr(opts, "spargs", {}) or {})
+        except PreflightError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            sys.exit(EXIT_BAD_INPUT)
+
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if len(args) != 1:
             raise UsageError("give exactly one spider name")
@@ -70,7 +150,7 @@ class Command(ScrapyCrawlCommand):
         try:
             preflight(crawler, args[0], opts.spargs)
         except PreflightError as exc:
-            print(f"error: {exc}", file=sys.stderr)
+            print(f"error: {blame(str(exc), self.settings)}", file=sys.stderr)
             self.exitcode = EXIT_BAD_INPUT
             return
         self.crawler_process.crawl(crawler, **opts.spargs)
@@ -79,9 +159,8 @@ class Command(ScrapyCrawlCommand):
             self.exitcode = 1
             return
         stats = crawler.stats.get_stats() if crawler.stats else {}
-        if stats.get("health/failed"):
-            self.exitcode = EXIT_UNHEALTHY
-        elif stats.get("finish_reason") != "finished":
-            # No finish reason at all: the spider was never closed (a second SIGTERM/SIGINT
-            # forced an unclean shutdown), so nothing says the run's output is complete.
-            self.exitcode = 1
+        # The run summary decided (and wrote in the manifest); without it (SUMMARY_ENABLED
+        # off), the same rules. A run whose engine never closed (no finish reason) did not
+        # finish.
+        status = decided(crawler) or decide(crawler, stats.get("finish_reason") or "unclean")
+        self.exitcode = status.exit_code

@@ -1,14 +1,18 @@
-"""Extraction entry point: (html, url) in, an Article out, through the best extractor known
-for the page: the site's profile, else the CMS family its markup shows, else the generic one."""
+"""Extraction entry point: (html, url) in, an Article out, through the layered dispatch of
+crawler.sites.dispatch: the site's profile, then the CMS family its markup shows, then the
+generic extractor, each filling the fields the previous ones missed."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crawler.extract.base import NotAnArticle, release_indexes
 from crawler.extract.clean import clean_article, raw_to_article
 from crawler.items import Article
 from crawler.sites import SiteProfile, profile_for_url
+
+if TYPE_CHECKING:
+    from crawler.sites.dispatch import Extraction
 
 
 class NoProfile(NotAnArticle):
@@ -32,15 +36,22 @@ def extract_raw(html: str | bytes, url: str, profile: SiteProfile | None = None)
 def extract_with_info(
     html: str | bytes, url: str, *, crawled_at: str, profile: SiteProfile | None = None
 ) -> tuple[Article, str]:
-    """Extraction and cleaning, exactly as a crawl does them, and what was used:
-    ``profile:<slug>``, ``family:<name>`` or ``generic``."""
-    if profile is not None:
-        raw, used = extract_raw(html, url, profile), f"profile:{profile.slug}"
-    else:
-        from crawler.extract.generic import extract_any
+    """Extraction and cleaning, exactly as a crawl does them, and the layer that found the
+    article: ``profile:<slug>``, ``family:<name>`` or ``generic`` (others may have filled
+    fields it missed: see extract_with_sources)."""
+    article, extraction = extract_with_sources(html, url, crawled_at=crawled_at, profile=profile)
+    return article, extraction.used
 
-        raw, used = extract_any(html, url)
-    return clean_article(raw_to_article(raw, crawled_at=crawled_at)), used
+
+def extract_with_sources(
+    html: str | bytes, url: str, *, crawled_at: str, profile: SiteProfile | None = None
+) -> tuple[Article, Extraction]:
+    """The cleaned article and the layered extraction behind it (per-field sources)."""
+    # Imported here: crawler.sites.dispatch imports the extractors of this package.
+    from crawler.sites.dispatch import extract_layered
+
+    extraction = extract_layered(html, url, profile)
+    return clean_article(raw_to_article(extraction.raw, crawled_at=crawled_at)), extraction
 
 
 def extract_article(
@@ -49,4 +60,5 @@ def extract_article(
     return extract_with_info(html, url, crawled_at=crawled_at, profile=profile)[0]
 
 
-__all__ = ["NoProfile", "NotAnArticle", "extract_article", "extract_raw", "extract_with_info"]
+__all__ = ["NoProfile", "NotAnArticle", "extract_article", "extract_raw", "extract_with_info",
+           "extract_with_sources"]

@@ -1,5 +1,6 @@
-"""Extraction for pages no site profile knows: a CMS family recognised from the markup, else a
-generic extractor (metadata + a main-content heuristic tuned for Vietnamese news pages).
+"""The generic extractor, for pages no site profile or CMS family knows: metadata plus a
+main-content heuristic tuned for Vietnamese news pages. It knows no site (the dispatch in
+crawler.sites.dispatch decides when it runs).
 
 Metadata comes from what sites publish for machines first (JSON-LD NewsArticle, OpenGraph,
 ``article:*`` metas), then from visible markup. The body is the container whose paragraphs
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Collection, Iterator
 from typing import Any
 
 from lxml import etree
@@ -23,7 +24,6 @@ from crawler.extract.base import (
     Block,
     BodyRules,
     NotAnArticle,
-    canonical_link,
     clean_label,
     decode_html,
     first_date,
@@ -33,13 +33,11 @@ from crawler.extract.base import (
     jsonld_objects,
     jsonld_person_names,
     meta_content,
-    release_indexes,
     same_site_url,
     selector_for,
     walk_body,
 )
 from crawler.text import normalize_text, parse_vn_datetime, split_authors
-from crawler.urls import article_id
 
 EXTRACTOR_VERSION = "generic/2026.03"
 
@@ -1098,79 +1096,3 @@ def _drop_title_repeats(paragraphs: list[str], title: str) -> list[str]:
     # A container chosen one level too high starts with the headline itself.
     key = normalize_text(title)
     return [p for p in paragraphs if normalize_text(p) != key]
-
-
-# --- families and dispatch ---------------------------------------------------------------------
-
-def _is_cms_post(sel: Selector) -> bool:
-    if sel.css("h1.article__title") and sel.css("div.article__body"):
-        return True
-    link = canonical_link(sel) or ""
-    return bool(re.search(r"-post\d+\.html$", link)) and bool(
-        sel.xpath('//*[contains(@class, "story__")]')) and bool(sel.css("[class*=article__]"))
-
-
-def _is_data_role(sel: Selector) -> bool:
-    return bool(sel.css("[data-role=content]")) and bool(sel.css("[data-role=title]"))
-
-
-def _is_the_article(sel: Selector) -> bool:
-    return bool(sel.css("div.the-article-body")) and bool(sel.css("h1.the-article-title"))
-
-
-FAMILY_DETECTORS: tuple[tuple[str, Callable[[Selector], bool]], ...] = (
-    ("cms-post", _is_cms_post),
-    ("data-role", _is_data_role),
-    ("the-article", _is_the_article),
-)
-
-
-def detect_family(sel: Selector) -> str | None:
-    """The CMS family a page's markup belongs to, or None.
-
-    >>> detect_family(Selector(text='<h1 data-role="title">T</h1><div data-role="content">'))
-    'data-role'
-    >>> detect_family(Selector(text="<h1>T</h1><div class='entry'>x</div>")) is None
-    True
-    """
-    for name, test in FAMILY_DETECTORS:
-        if test(sel):
-            return name
-    return None
-
-
-def family_extractors() -> dict[str, Callable[[str | bytes, str], dict[str, Any]]]:
-    # Imported here: the site modules import crawler.extract.base, and loading them at module
-    # import time would make this module part of every site's import chain.
-    from crawler.sites import baohatinh, datarole, znews
-
-    return {"cms-post": baohatinh.extract, "data-role": datarole.extract,
-            "the-article": znews.extract}
-
-
-def extract_any(html: str | bytes, url: str) -> tuple[dict[str, Any], str]:
-    """Extract with the best thing available: the site's profile ("profile:<slug>"), else the
-    CMS family recognised in the markup ("family:<name>"), else the generic extractor
-    ("generic"). NotAnArticle from a profile is final; a family extractor that finds nothing
-    hands over to the generic one."""
-    from crawler.extract import extract_raw
-    from crawler.sites import profile_for_url
-
-    profile = profile_for_url(url)
-    if profile is not None:
-        return extract_raw(html, url, profile), f"profile:{profile.slug}"
-    try:
-        family = detect_family(selector_for(html, url))
-        if family is not None:
-            try:
-                raw = family_extractors()[family](html, url)
-                raw["article_id"] = article_id(raw["url"])
-                return raw, f"family:{family}"
-            except NotAnArticle:
-                pass
-        raw = extract(html, url)
-        raw["article_id"] = article_id(raw["url"])
-        return raw, "generic"
-    finally:
-        release_indexes()
-

@@ -126,22 +126,27 @@ GENERIC_NEXT_PAGE_CSS = (
 
 
 def _extract_auto(html: str | bytes, url: str) -> dict[str, Any]:
-    from crawler.extract.generic import extract_any
+    from crawler.sites.dispatch import extract_layered
 
-    return extract_any(html, url)[0]
+    return extract_layered(html, url).raw
 
 
 def generic_profile(start_url: str) -> SiteProfile:
-    """A profile for a site with no module: any article-shaped link on its pages is followed,
-    and each page is extracted by its CMS family recognised from the markup, else by the
-    generic extractor."""
+    """A profile for a site with no module: any article-shaped link on its pages is followed
+    (the shapes of GENERIC_ARTICLE_PATTERNS and of every CMS family's ARTICLE_URL_PATTERNS),
+    and each page is extracted by the layered dispatch (its CMS family recognised from the
+    markup, then the generic extractor)."""
+    from crawler.sites.dispatch import family_article_patterns
+
     domain = site_of(start_url)
+    patterns = GENERIC_ARTICLE_PATTERNS + tuple(
+        p for p in family_article_patterns() if p not in GENERIC_ARTICLE_PATTERNS)
     return SiteProfile(
         slug=domain,
         name=domain,
         domains=(domain,),
         start_urls=(start_url,),
-        article_url_patterns=GENERIC_ARTICLE_PATTERNS,
+        article_url_patterns=patterns,
         id_patterns=tuple(p.pattern for p in DEFAULT_ID_PATTERNS),
         list_link_css=("a::attr(href)",),
         next_page_css=GENERIC_NEXT_PAGE_CSS,

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from parsel import Selector
+
 from crawler.extract.base import BodyRules, PageSpec, extract_by_spec
 from crawler.sites import SiteProfile
 
@@ -43,6 +45,12 @@ SPEC = PageSpec(
 def extract(html: str | bytes, url: str) -> dict[str, Any]:
     """Extract one znews.vn article page into a raw article dict."""
     return extract_by_spec(html, url, SPEC)
+
+
+
+def detect(sel: Selector) -> bool:
+    """An ``article.the-article`` layout: its title and body classes."""
+    return bool(sel.css("div.the-article-body")) and bool(sel.css("h1.the-article-title"))
 
 
 PROFILES = [

@@ -1,0 +1,399 @@
+"""The parsed page and the ways extractors look into it: one parser, one index of the
+document (metas, JSON-LD blocks, canonical link, classes) built in a single walk, simple
+selector tests, CSS queries answered through that index, and the texts and links they find.
+
+Every helper here is pure and knows no site.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from lxml import etree
+from parsel import Selector
+
+# One parser for every page: UTF-8 bytes in (no re-encoding inside parsel), comments dropped
+# (they are never text and only lengthen every walk), huge trees allowed (some pages inline
+# megabytes of scripts). etree's parser, not lxml.html's: the latter looks up a Python element
+# class for every element lxml hands out, a cost paid on every query, for methods no extractor
+# uses.
+_PARSER = etree.HTMLParser(encoding="utf-8", remove_comments=True, huge_tree=True)
+
+
+def selector_for(html: str | bytes, url: str) -> Selector:
+    """A parsel Selector over the page; bytes are decoded from their declared charset."""
+    if isinstance(html, bytes):
+        html = decode_html(html)
+    # lxml wants bytes with a known encoding; str is encoded once here.
+    data = html.encode("utf-8", "surrogatepass")
+    try:
+        root = etree.fromstring(data, parser=_PARSER, base_url=url)
+    except (etree.ParserError, etree.XMLSyntaxError, ValueError):
+        root = None
+    if root is None:
+        # An empty or whitespace-only document: parsel builds an empty <html> for it.
+        return Selector(text=html or "<html/>", base_url=url)
+    return Selector(root=root, type="html", base_url=url)
+
+
+def decode_html(data: bytes) -> str:
+    """Decode page bytes: BOM first, then the <meta charset>, then UTF-8 with replacement."""
+    from w3lib.encoding import html_to_unicode
+
+    _, text = html_to_unicode(None, data)
+    return text
+
+
+# --- one walk over the document ------------------------------------------------------------
+# A real page holds over a thousand elements (menus, sidebars, inline SVG, scripts), and each
+# XPath or CSS query over the whole document walks them all again: this used to be most of
+# extraction's time. The index below is built by one C-level walk restricted to the tags that
+# matter (lxml creates no Python object for the others) and is shared by every helper.
+
+# Tags whose classes are indexed: the containers extractors anchor on. Inline elements (a,
+# span, img...) are left out on purpose: they are most of a page's elements.
+INDEXED_TAGS = ("div", "section", "article", "main", "aside", "nav", "header", "footer",
+                "ul", "ol", "figure", "table", "h1", "time")
+
+
+@dataclass
+class DocIndex:
+    metas: dict[tuple[str, str], list[str]] = field(default_factory=dict)
+    ld_texts: list[str] = field(default_factory=list)
+    canonical: str | None = None
+    by_class: dict[str, list[Any]] = field(default_factory=dict)
+    position: dict[Any, int] = field(default_factory=dict)
+    # Every element with a class, whatever its tag, and every element carrying a given
+    # attribute: built on first need (see select()).
+    all_classes: dict[str, list[Any]] | None = None
+    by_attr: dict[str, list[Any]] = field(default_factory=dict)
+
+
+# The last few documents' indexes, keyed by the root's id with the root held (so the id cannot
+# be reused while its entry lives). Not a weak mapping: plain lxml elements take no weak
+# references. Extraction finishes a page before the next, so a handful is plenty.
+_DOC_INDEX: dict[int, tuple[Any, DocIndex]] = {}
+_DOC_INDEX_SIZE = 4
+
+
+def _document_root(sel: Selector) -> Any:
+    root = sel.root
+    return root.getroottree().getroot() if hasattr(root, "getroottree") else root
+
+
+def doc_index(sel: Selector) -> DocIndex:
+    """The page's metas, JSON-LD blocks, canonical link and class index (built once)."""
+    root = _document_root(sel)
+    cached = _DOC_INDEX.get(id(root))
+    if cached is not None and cached[0] is root:
+        return cached[1]
+    index = DocIndex()
+    if not hasattr(root, "iter"):
+        return index
+    for i, el in enumerate(root.iter("meta", "link", "script", *INDEXED_TAGS)):
+        tag = el.tag
+        if tag == "meta":
+            content = (el.get("content") or "").strip()
+            if content:
+                for attr in ("property", "name", "itemprop"):
+                    key = el.get(attr)
+                    if key:
+                        index.metas.setdefault((attr, key), []).append(content)
+        elif tag == "link":
+            if index.canonical is None and el.get("rel") == "canonical":
+                href = (el.get("href") or "").strip()
+                index.canonical = href or None
+        elif tag == "script":
+            if el.get("type") == "application/ld+json" and el.text:
+                index.ld_texts.append(el.text)
+        else:
+            classes = el.get("class")
+            if classes:
+                index.position[el] = i
+                for name in classes.split():
+                    index.by_class.setdefault(name, []).append(el)
+    while len(_DOC_INDEX) >= _DOC_INDEX_SIZE:
+        _DOC_INDEX.pop(next(iter(_DOC_INDEX)))
+    _DOC_INDEX[id(root)] = (root, index)
+    return index
+
+
+def release_indexes() -> None:
+    """Forget the cached page indexes (and so let their documents be freed): called once a
+    page is extracted, so a crawl never holds a parsed page longer than it needs it."""
+    _DOC_INDEX.clear()
+
+
+def with_class(sel: Selector, *names: str, tag: str | None = None) -> list[Selector]:
+    """Indexed elements (see INDEXED_TAGS) carrying any of the classes, in document order."""
+    index = doc_index(sel)
+    found: dict[Any, None] = {}
+    for name in names:
+        for el in index.by_class.get(name, ()):
+            if tag is None or el.tag == tag:
+                found[el] = None
+    els = sorted(found, key=index.position.__getitem__) if len(names) > 1 else list(found)
+    return [Selector(root=el, type="html") for el in els]
+
+
+# --- simple selector tests -------------------------------------------------------------
+# Simple selectors (a tag, classes, an id, attribute tests; no combinators) are what body
+# rules are made of. Testing them on each element the walker visits anyway is far cheaper
+# than a CSS query per rule over the body; rules of any other shape fall back to CSS.
+_SIMPLE_PART = re.compile(
+    r"""\.(?P<cls>[\w-]+)|\#(?P<id>[\w-]+)"""
+    r"""|\[(?P<attr>[\w-]+)(?:(?P<op>[\^*$]?=)["']?(?P<val>[^"'\]]*)["']?)?\]"""
+)
+_SIMPLE_TAG = re.compile(r"[a-zA-Z][\w-]*")
+
+Test = tuple[str | None, frozenset[str], tuple[tuple[str, str, str], ...]]
+
+
+def _simple_test(css: str) -> Test | None:
+    """(tag, classes, attribute tests) of one compound simple selector, else None."""
+    css = css.strip()
+    m = _SIMPLE_TAG.match(css)
+    tag = m.group(0).lower() if m else None
+    pos = m.end() if m else 0
+    classes: set[str] = set()
+    attrs: list[tuple[str, str, str]] = []
+    while pos < len(css):
+        part = _SIMPLE_PART.match(css, pos)
+        if part is None:
+            return None
+        if part.group("cls"):
+            classes.add(part.group("cls"))
+        elif part.group("id"):
+            attrs.append(("id", "=", part.group("id")))
+        else:
+            attrs.append((part.group("attr"), part.group("op") or "", part.group("val") or ""))
+        pos = part.end()
+    return (tag, frozenset(classes), tuple(attrs)) if (tag or classes or attrs) else None
+
+
+@functools.lru_cache(maxsize=256)
+def simple_tests(css: tuple[str, ...]) -> tuple[Test, ...] | None:
+    """Every selector of ``css`` as a simple test, or None if one is not simple."""
+    tests = tuple(_simple_test(q) for q in css)
+    return None if any(t is None for t in tests) else tests  # type: ignore[return-value]
+
+
+def _attr_ok(el: Any, name: str, op: str, val: str) -> bool:
+    have = el.get(name)
+    if have is None:
+        return False
+    if op == "=":
+        return have == val
+    if op == "^=":
+        return bool(val) and have.startswith(val)
+    if op == "*=":
+        return bool(val) and val in have
+    if op == "$=":
+        return bool(val) and have.endswith(val)
+    return True
+
+
+def matches_any(el: Any, tests: tuple[Test, ...]) -> bool:
+    """Does the element match one of the simple tests?"""
+    tag = el.tag.lower() if isinstance(el.tag, str) else None
+    if tag is None:
+        return False
+    names: set[str] | None = None
+    for t_tag, t_classes, t_attrs in tests:
+        if t_tag is not None and t_tag != tag:
+            continue
+        if t_classes:
+            if names is None:
+                names = set((el.get("class") or "").split())
+            if not t_classes <= names:
+                continue
+        if all(_attr_ok(el, *a) for a in t_attrs):
+            return True
+    return False
+
+
+# --- CSS queries through the index ---------------------------------------------------------
+# Site specs name fields by CSS ("h1.title-detail", ".box_tinlienquan .title-news a"). Run as
+# XPath over the whole page, each costs a walk of every element (1-2 ms on a 500 KB page, a
+# dozen per article). A query that starts with a class (or a tag) is answered instead from an
+# index of the page's classes, built once per page in one walk, and only the rest of the query
+# runs as XPath, inside the few elements found.
+
+@functools.lru_cache(maxsize=1024)
+def _plan(query: str) -> tuple[Test, str | None] | None:
+    """(test of the leading compound, XPath of the rest below it) for "A B C" queries whose
+    A is a simple selector; None for any other shape."""
+    if any(c in query for c in ",>+~:()"):
+        return None
+    first, _, rest = query.strip().partition(" ")
+    test = _simple_test(first)
+    if test is None:
+        return None
+    if not rest.strip():
+        return test, None
+    from parsel.csstranslator import HTMLTranslator
+
+    try:
+        xpath = HTMLTranslator().css_to_xpath(rest.strip(), prefix="descendant::")
+    except Exception:  # anything cssselect refuses takes the slow path
+        return None
+    return test, xpath
+
+
+def _class_index(root: Any, index: DocIndex) -> dict[str, list[Any]]:
+    if index.all_classes is None:
+        index.all_classes = {}
+        for el in root.iter():
+            classes = el.get("class") if isinstance(el.tag, str) else None
+            if classes:
+                for name in classes.split():
+                    index.all_classes.setdefault(name, []).append(el)
+    return index.all_classes
+
+
+def _anchors(root: Any, index: DocIndex, test: Test) -> list[Any]:
+    tag, classes, attrs = test
+    if classes:
+        pool: Iterable[Any] = _class_index(root, index).get(min(classes), ())
+    elif tag:
+        pool = root.iter(tag)
+    else:  # attributes only ("[data-role=sapo]", "#main")
+        name = attrs[0][0]
+        pool = index.by_attr.get(name)
+        if pool is None:
+            pool = index.by_attr[name] = [el for el in root.iter() if el.get(name) is not None]
+    return [el for el in pool if matches_any(el, (test,))]
+
+
+def select(sel: Selector, query: str) -> list[Selector]:
+    """``sel.css(query)`` (elements, in document order), answered through the page index
+    when the query's shape allows it."""
+    plan = _plan(query)
+    root = sel.root
+    if plan is None or not hasattr(root, "getroottree") or root.getroottree().getroot() \
+            is not root:
+        return list(sel.css(query))
+    test, rest = plan
+    anchors = _anchors(root, doc_index(sel), test)
+    if rest is None:
+        return [Selector(root=el, type="html") for el in anchors]
+    out: list[Selector] = []
+    seen: set[Any] = set()
+    done: set[Any] = set()
+    for anchor in anchors:
+        # An anchor inside an earlier one: its matches are among that one's already.
+        if not any(a in done for a in anchor.iterancestors()):
+            for el in anchor.xpath(rest):
+                if el not in seen:
+                    seen.add(el)
+                    out.append(Selector(root=el, type="html"))
+        done.add(anchor)
+    return out
+
+
+_ATTR_PSEUDO = re.compile(r"::attr\(([\w-]+)\)$")
+
+
+def select_values(sel: Selector, query: str) -> list[str]:
+    """``sel.css(query).getall()`` for queries ending in ``::attr(name)``, through select()."""
+    m = _ATTR_PSEUDO.search(query)
+    if m is None:
+        return sel.css(query).getall()
+    name = m.group(1)
+    return [v for n in select(sel, query[: m.start()]) if (v := n.root.get(name)) is not None]
+
+
+# --- texts and links of matches -------------------------------------------------------
+def first_text(sel: Selector, css: Sequence[str]) -> str | None:
+    """Text of the first element matching one of the CSS selectors (whole subtree)."""
+    for q in css:
+        node = select(sel, q)
+        if node:
+            text = " ".join(node[0].xpath(".//text()[not(ancestor::script)]").getall()).strip()
+            if text:
+                return text
+    return None
+
+
+def all_texts(sel: Selector, css: Sequence[str]) -> list[str]:
+    """Texts of all elements matching any of the CSS selectors, in order, de-duplicated."""
+    out: list[str] = []
+    for q in css:
+        for node in select(sel, q):
+            text = " ".join(node.xpath(".//text()").getall()).strip()
+            if text and text not in out:
+                out.append(text)
+    return out
+
+
+_LABEL_EDGES = " \t\n#,;|·•"
+
+
+def clean_label(text: str) -> str:
+    """A tag or section label without list punctuation ("#AAT", "việt nam,").
+
+    >>> clean_label("# Tiên Sơn Thanh Hoá"), clean_label("việt nam,")
+    ('Tiên Sơn Thanh Hoá', 'việt nam')
+    """
+    return text.strip(_LABEL_EDGES).strip()
+
+
+def css_values(sel: Selector, css: Sequence[str]) -> list[str]:
+    """Values of CSS queries in order: attribute/text pseudo-elements as given, elements as
+    their whole text (scripts excluded)."""
+    out: list[str] = []
+    for q in css:
+        if "::" in q:
+            values = select_values(sel, q)
+        else:
+            values = [" ".join(node.xpath(".//text()[not(ancestor::script)]").getall())
+                      for node in select(sel, q)]
+        out.extend(v.strip() for v in values if v.strip())
+    return out
+
+
+def link_items(sel: Selector, url: str, css: Sequence[str]) -> list[dict[str, str]]:
+    """{url, title} of the <a> elements matched, title from the link text (else its title
+    attribute), de-duplicated by canonical URL."""
+    from crawler.urls import canonical_url
+
+    out: list[dict[str, str]] = []
+    seen: set[str] = set()
+    for q in css:
+        for a in select(sel, q):
+            href = (a.attrib.get("href") or "").strip()
+            title = _link_title(a)
+            if not href or href.startswith(("javascript:", "#")) or not title.strip():
+                continue
+            link = canonical_url(href, url)
+            if link not in seen:
+                seen.add(link)
+                out.append({"url": link, "title": title.strip()})
+    return out
+
+
+def _link_title(a: Selector) -> str:
+    # A card link wraps cover, heading, summary and time: its heading is the title.
+    heading = a.xpath("(.//h1|.//h2|.//h3|.//h4)[1]")
+    node = heading[0] if heading else a
+    text = " ".join(node.xpath(".//text()[not(ancestor::script)]").getall()).strip()
+    return text or a.attrib.get("title", "").strip()
+
+
+def article_links(sel: Selector, url: str, css: Sequence[str],
+                  keep: Any = None) -> list[str]:
+    """Canonical URLs of a list page's article links (``::attr(href)`` queries), in order,
+    de-duplicated; ``keep`` (a predicate on the URL) filters out non-article links."""
+    from crawler.urls import canonical_url
+
+    out: list[str] = []
+    for q in css:
+        for href in sel.css(q).getall():
+            link = canonical_url(href.strip(), url)
+            if link not in out and (keep is None or keep(link)):
+                out.append(link)
+    return out
