@@ -356,3 +356,31 @@ def test_dated_sentence_in_the_middle_is_a_paragraph() -> None:
     html = page(f"<h1>{TITLE}</h1><div class='content'>{paras(P[:3])}<p>{dated}</p>"
                 f"{paras(P[3:])}</div>")
     assert article(html)["body"] == [*P[:3], dated, *P[3:]]
+
+
+def test_right_aligned_byline_with_a_note_in_parentheses() -> None:
+    html = page(f"<h1>{TITLE}</h1><div class='content'>{paras()}<p class='Normal' "
+                "style='text-align:right;'><strong>Hà Thu</strong> <em>(tổng hợp)</em></p></div>")
+    got = article(html)
+    assert got["body"] == P
+    assert got["authors"] == ["Hà Thu"]
+
+
+def test_site_name_is_no_author() -> None:
+    head = HEAD.replace("</head>", '<meta name="author" content="BaoViDu">'
+                        '<meta property="og:site_name" content="Báo Ví Dụ"></head>')
+    html = page(f"<h1>{TITLE}</h1><div class='content'>{paras()}</div>", head)
+    assert article(html)["authors"] == []
+
+
+@pytest.mark.parametrize("box", [
+    "<p class='the-article-tags'><span class='txttag'>Chủ đề:</span> <strong>lúa gạo</strong>"
+    " <a href='/tieu-diem/thu-hoach.html'>thu hoạch</a></p>",
+    "<div class='tagdetail'><div class='row2'><a href='/lua-gao.html'>lúa gạo</a>"
+    "<a href='/thu-hoach.html'>thu hoạch</a></div></div>",
+    "<ul><li><a data-content-name='article-tags' href='/tim-kiem/lua.htm'>lúa gạo</a></li>"
+    "<li><a data-content-name='article-tags' href='/tim-kiem/thu.htm'>thu hoạch</a></li></ul>",
+])
+def test_tag_box_shapes(box: str) -> None:
+    html = page(f"<h1>{TITLE}</h1><div class='content'>{paras()}</div>{box}")
+    assert article(html)["tags"] == ["lúa gạo", "thu hoạch"]

@@ -431,8 +431,31 @@ _AUTHOR_CSS = ("[data-role=author]", "[class*=author] .name", "p.author", "a.aut
                "div.t1 > span.t2")
 
 
+def _site_keys(sel: Selector, url: str) -> set[str]:
+    """The site's own name in comparable forms ("vnexpress", "báo hà tĩnh"): a byline
+    naming the site credits no person."""
+    from urllib.parse import urlsplit
+
+    host = (urlsplit(url).hostname or "").removeprefix("www.")
+    keys = {host.split(".")[0]} if host else set()
+    name = meta_content(sel, "og:site_name")
+    if name:
+        keys.add(_key(name))
+    return keys
+
+
+def _key(name: str) -> str:
+    return re.sub(r"[\W_]+", "", normalize_text(name).casefold())
+
+
 def generic_authors(sel: Selector, ld: dict[str, Any], credit: str | None,
-                    source: str | None = None) -> list[str]:
+                    source: str | None = None, site: Collection[str] = ()) -> list[str]:
+    names = _generic_authors(sel, ld, credit, source)
+    return [n for n in names if _key(n) not in site]
+
+
+def _generic_authors(sel: Selector, ld: dict[str, Any], credit: str | None,
+                     source: str | None = None) -> list[str]:
     """The people credited: the body's closing credit line, else author-marked elements
     (short ones: a byline, not an author box), else JSON-LD persons, else a meta author that
     is not the site's own name. A story closing on a source or agency ("Theo Vietnamnet",
@@ -492,7 +515,10 @@ def _names_title(crumb: str, title: str) -> bool:
     return bool(a and b) and len(a) >= 20 and (a.startswith(b[:40]) or b.startswith(a[:40]))
 
 
-_TAG_BOX = re.compile(r"(^|[-_\s])(tags?|keywords?|tu-?khoa|tukhoa)($|[-_\s])", re.I)
+# One class token naming a tag box: "tags", "tag_item", "tagdetail", "article__tags",
+# "post-tag", "keywords", "tu-khoa" (not "tagline").
+_TAG_TOKEN = re.compile(r"^(?!tagline)(tags?(?:[-_]?[a-z]*)?|[\w-]*[-_]tags?|[\w-]*keywords?"
+                        r"|tu-?khoa|tukhoa)$", re.I)
 _TAG_LABEL = re.compile(r"^\W*(từ khóa|từ khoá|tags?|keywords?)\W*$", re.I)
 _TAG_MAX_CHARS = 60
 
@@ -503,9 +529,9 @@ def visible_tags(sel: Selector) -> list[str]:
     boilerplate and separators; the box is what the page shows."""
     boxes: list[Any] = []
     for el in sel.root.iter("div", "ul", "p", "section", "span", "footer"):
-        if _TAG_BOX.search(el.get("class") or "") or _TAG_BOX.search(el.get("id") or ""):
-            if not any(_inside(el, b) for b in boxes):
-                boxes.append(el)
+        tokens = f"{el.get('class') or ''} {el.get('id') or ''}".split()
+        if any(_TAG_TOKEN.match(t) for t in tokens) and not any(_inside(el, b) for b in boxes):
+            boxes.append(el)
     for node in _SHORT_TEXTS(sel.root):
         if _TAG_LABEL.match(str(node)):
             label = node.getparent()
@@ -514,7 +540,8 @@ def visible_tags(sel: Selector) -> list[str]:
                 box = box.getparent()
             if box is not None and box.tag not in ("body", "html"):
                 boxes.append(box)
-    keyword_links = [a for a in sel.root.iter("a") if a.get("itemprop") == "keywords"]
+    keyword_links = [a for a in sel.root.iter("a") if a.get("itemprop") == "keywords"
+                     or "tag" in (a.get("data-content-name") or "")]
     if keyword_links:
         return _tag_texts(keyword_links)
     # The article's own box is the first one after the headline: trending-tag strips sit in
@@ -524,18 +551,23 @@ def visible_tags(sel: Selector) -> list[str]:
     start = order.get(h1, -1)
     for box in sorted(boxes, key=lambda b: order.get(b, 0)):
         if order.get(box, 0) > start:
-            tags = _tag_texts(list(box.iter("a")))
+            # Links, and plain words some CMSs print unlinked (znews' <strong> tags).
+            items = [el for el in box.iter("a", "span", "strong", "b")
+                     if el.tag == "a" or (not len(el) and not any(
+                         x.tag == "a" for x in el.iterancestors()))]
+            tags = _tag_texts(items)
             if tags:
                 return tags
     return []
 
 
-def _tag_texts(links: list[Any]) -> list[str]:
+def _tag_texts(items: list[Any]) -> list[str]:
     out: list[str] = []
-    for a in links:
-        text = clean_label(normalize_text(" ".join(a.itertext())))
+    for a in items:
+        raw = normalize_text(" ".join(a.itertext()))
+        text = clean_label(raw)
         if text and len(text) <= _TAG_MAX_CHARS and not _TAG_LABEL.match(text) \
-                and text not in out:
+                and not raw.rstrip().endswith(":") and text not in out:
             out.append(text)
     return out
 
@@ -615,7 +647,7 @@ def _extract(html: str | bytes, url: str) -> dict[str, Any]:
         "title": title,
         "lead": generic_lead(sel, [box for box, _ in boxes]),
         "paragraphs": _drop_title_repeats(paragraphs, title),
-        "authors": generic_authors(sel, ld, credit, source),
+        "authors": generic_authors(sel, ld, credit, source, _site_keys(sel, url)),
         "published_at": generic_published(sel, ld, container),
         "modified_at": generic_modified(sel, ld),
         "section": generic_section(sel, objs, title),
@@ -817,7 +849,7 @@ def _trailing_credit(blocks: list[Block]) -> tuple[list[Block], str | None, str 
         return blocks, None, None
     last = blocks[-1]
     text = normalize_text(last.text)
-    credit = text.strip("()[] ")
+    credit = text[1:-1].strip() if text[:1] + text[-1:] in ("()", "[]") else text
     source = (bool(_SOURCE_CREDIT.match(credit)) and len(credit) <= 40
               and not credit.endswith((".", "?", "!"))) or is_agency(credit)
     styled = (last.right_aligned or last.bold) and len(text) <= _CREDIT_MAX and (
