@@ -917,7 +917,8 @@ _READ_MORE = re.compile(r"^\W*(xem thêm|đọc thêm|đọc tiếp)\W*$", re.I)
 _RELATED_CLASS = re.compile(r"relate|lien-?quan|tinlienquan|lienquan", re.I)
 _MIN_TITLE_WORDS = 5
 # Where a CMS says what a box is: class and id, or data attributes (data-source="related-news").
-_BOX_ATTRS = ("class", "id", "data-source", "data-type", "data-role", "type")
+_BOX_ATTRS = ("class", "id", "data-source", "data-type", "data-role", "type", "data-content-name",
+              "data-module")
 
 
 def is_related_label(text: str) -> bool:
@@ -1072,7 +1073,7 @@ def _related_candidates(sel: Selector, container: Any | None = None,
         box = _box_of(label)
         if box is not None:
             out.append((box, None))
-    for el in sel.root.iter("div", "section", "ul", "aside"):
+    for el in sel.root.iter("div", "section", "ul", "aside", "article"):
         if _RELATED_CLASS.search(" ".join(el.get(a) or "" for a in _BOX_ATTRS)):
             out.append((el, None))
     return out
