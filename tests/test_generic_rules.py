@@ -384,3 +384,9 @@ def test_site_name_is_no_author() -> None:
 def test_tag_box_shapes(box: str) -> None:
     html = page(f"<h1>{TITLE}</h1><div class='content'>{paras()}</div>{box}")
     assert article(html)["tags"] == ["lúa gạo", "thu hoạch"]
+
+
+def test_short_dated_first_sentence_is_kept() -> None:
+    first = "Chiều 20/10/2024, hợp tác xã họp bàn kế hoạch vụ mới."
+    html = page(f"<h1>{TITLE}</h1><div class='content'><p>{first}</p>{paras()}</div>")
+    assert article(html)["body"] == [first, *P]

@@ -745,12 +745,19 @@ def _is_meta_line(text: str) -> bool:
     >>> _is_meta_line("MAI QUẾ • 08/01/2026 10:02"), _is_meta_line("Ngày 08/01/2026 là ngày"
     ...     " HĐND thành phố họp phiên bất thường để thông qua nghị quyết mới.")
     (True, False)
+    >>> _is_meta_line("Chiều 20/10/2024, Quốc hội họp phiên bế mạc.")
+    False
     """
     text = normalize_text(text)
     if len(text) > 80 or parse_vn_datetime(text) is None:
         return False
-    rest = _META_WORDS.sub(" ", text)
-    return len(rest.split()) <= 6
+    words = len(_META_WORDS.sub(" ", text).split())
+    # A time, a "•"/"|" separator or almost nothing else: "Chiều 20/10/2024, Quốc hội họp."
+    # is a sentence.
+    return words <= 3 or (words <= 6 and bool(_META_MARK.search(text)))
+
+
+_META_MARK = re.compile(r"\d{1,2}[:h]\d{2}|GMT|[•|]")
 
 
 _CAPTION_MARK = re.compile(r"(^|[\s.(])(Ảnh|Nguồn|Photo|Clip|Video)(\s+minh\s+họa)?\s*[:/]"
