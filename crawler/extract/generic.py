@@ -8,6 +8,29 @@ hold the most Vietnamese prose: each paragraph scores by length, diacritic ratio
 of it is link text, and passes its score to its parent (whole) and grandparent (half), as in
 Readability; class/id words such as "content"/"detail" raise a candidate, "comment"/"related"
 /"sidebar" lower it. The winner is split into paragraphs and captioned images by walk_body.
+
+What the real web puts inside that block, and where it goes instead (each rule recognises a
+thing by what it is, checked on the real pages of ``$SHARED_DIR/html`` and unit-tested on
+hand-written snippets in tests/test_generic_rules.py):
+
+- the article header (category, h1, byline, date line, sapo) when the CMS puts it in the body
+  element; date/byline lines; a leading kicker; all-capitals labels -> out of the body;
+- captions: figure/figcaption and caption classes, a table cell or an italic line right after
+  an image, "Ảnh: ..." / "(Nguồn: ...)" lines -> ``images[].caption``; a photo story's captions
+  (more caption text than prose) are its body;
+- a closing credit: right-aligned or bold name-cased short line, "Tin và ảnh: X", ``.author``,
+  ``div.t1 > span.t2`` -> ``authors``; a source or agency ("Theo X", "(TTXVN/Vietnam+)") and
+  promos ("Mời bạn đọc...") -> dropped;
+- related boxes, found by their heading ("Tin liên quan", "Xem thêm", "Đọc thêm", "Có thể bạn
+  quan tâm", "Tin cùng chuyên mục", "Dòng sự kiện"...), by a class/data attribute saying
+  "related", or as story cards between paragraphs -> ``related`` [{url, title}];
+  "Tin tức gần đây"/"Đọc nhiều" lists -> dropped.
+
+ASP.NET ``<form>`` wrappers are part of the page, not chrome; a CMS's empty ``<html></html>``
+before ``<head>`` is repaired before parsing. Tags come from the page's tag box only, dates from
+metas unless a month-first local-notation meta disagrees with the JSON-LD/visible date.
+trafilatura was measured against this heuristic on the 16 real articles with truth (body
+checks: 74/75 ours, 37/75 trafilatura) and is not used at run time.
 """
 
 from __future__ import annotations
@@ -39,7 +62,7 @@ from crawler.extract.base import (
 )
 from crawler.text import normalize_text, parse_vn_datetime, split_authors
 
-EXTRACTOR_VERSION = "generic/2026.03"
+EXTRACTOR_VERSION = "generic/2026.11"
 
 _POSITIVE = re.compile(r"content|detail|body|article|main|post|entry|story|text|fck|chitiet",
                        re.I)
