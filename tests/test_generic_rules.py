@@ -294,3 +294,99 @@ def test_list_page_still_refused() -> None:
                 "</title></head>")
     with pytest.raises(NotAnArticle):
         extract_any(html, "https://baovidu.vn/thoi-su/")
+
+
+def test_keyword_metas_without_a_tag_box_give_no_tags() -> None:
+    head = HEAD.replace("</head>", '<meta property="article:tag" content="lúa gạo">'
+                        '<meta name="news_keywords" content="lúa, gạo, Báo Ví Dụ"></head>')
+    html = page(f"<h1>{TITLE}</h1><div class='content'>{paras()}</div>", head)
+    assert article(html)["tags"] == []
+
+
+def test_author_label_prefix_is_not_part_of_the_name() -> None:
+    html = page(f"<h1>{TITLE}</h1><div class='content'>{paras()}</div>"
+                "<div class='article-author'>Tác giả Anh Hoa</div>")
+    assert article(html)["authors"] == ["Anh Hoa"]
+
+
+def test_breadcrumb_ending_with_the_story_itself() -> None:
+    ld = ('<script type="application/ld+json">{"@type": "BreadcrumbList", "itemListElement": ['
+          '{"@type": "ListItem", "position": 1, "item": {"name": "Kinh tế"}},'
+          '{"@type": "ListItem", "position": 2, "item": {"name": "Nông nghiệp"}},'
+          '{"@type": "ListItem", "position": 3, "item": {"name": "' + TITLE + '"}}]}</script>')
+    html = page(f"<h1>{TITLE}</h1><div class='content'>{paras()}</div>",
+                HEAD.replace("</head>", ld + "</head>"))
+    assert article(html)["raw"]["section"] == "Nông nghiệp"
+
+
+def test_in_text_link_marked_related_stays_in_the_paragraph() -> None:
+    first = ("Đây là vụ lúa <a class='cms-relate' href='/mua-vu-123.html'>đông xuân</a> "
+             "thắng lợi nhất của nông dân đồng bằng trong nhiều năm trở lại đây.")
+    html = page(f"<h1>{TITLE}</h1><div class='content'><p>{first}</p>{paras()}</div>")
+    assert article(html)["body"][0].startswith("Đây là vụ lúa đông xuân thắng lợi")
+
+
+def test_main_photo_between_headline_and_text_block() -> None:
+    html = page(f"<div class='article__header'><h1>{TITLE}</h1></div>"
+                "<div class='article__meta'><figure class='article__avatar'>"
+                "<img src='/hero.jpg'><figcaption>Cánh đồng lúa chín. (Ảnh: TTXVN)</figcaption>"
+                f"</figure></div><div class='article__body'>{paras()}</div>")
+    got = article(html)
+    assert got["captions"][0] == "Cánh đồng lúa chín. (Ảnh: TTXVN)"
+    assert got["body"] == P
+
+
+def test_subheads_in_the_middle_stay_kickers_and_capital_labels_go() -> None:
+    html = page(f"<h1>{TITLE}</h1><div class='content'><p><strong>Vụ mùa bội thu</strong></p>"
+                f"{paras(P[:2])}<p><strong>Giá lúa ổn định</strong></p>{paras(P[2:4])}"
+                f"<p>PHÒNG CHỐNG BÃO</p>{paras(P[4:])}</div>")
+    assert article(html)["body"] == [*P[:2], "Giá lúa ổn định", *P[2:]]
+
+
+def test_closing_bold_sentence_is_not_a_byline() -> None:
+    html = page(f"<h1>{TITLE}</h1><div class='content'>{paras()}"
+                "<p><strong>Chúc bà con một vụ mùa bội thu</strong></p></div>")
+    got = article(html)
+    assert got["body"] == [*P, "Chúc bà con một vụ mùa bội thu"]
+    assert got["authors"] == []
+
+
+def test_dated_sentence_in_the_middle_is_a_paragraph() -> None:
+    dated = "Hội nghị diễn ra ngày 20/10/2024."
+    html = page(f"<h1>{TITLE}</h1><div class='content'>{paras(P[:3])}<p>{dated}</p>"
+                f"{paras(P[3:])}</div>")
+    assert article(html)["body"] == [*P[:3], dated, *P[3:]]
+
+
+def test_right_aligned_byline_with_a_note_in_parentheses() -> None:
+    html = page(f"<h1>{TITLE}</h1><div class='content'>{paras()}<p class='Normal' "
+                "style='text-align:right;'><strong>Hà Thu</strong> <em>(tổng hợp)</em></p></div>")
+    got = article(html)
+    assert got["body"] == P
+    assert got["authors"] == ["Hà Thu"]
+
+
+def test_site_name_is_no_author() -> None:
+    head = HEAD.replace("</head>", '<meta name="author" content="BaoViDu">'
+                        '<meta property="og:site_name" content="Báo Ví Dụ"></head>')
+    html = page(f"<h1>{TITLE}</h1><div class='content'>{paras()}</div>", head)
+    assert article(html)["authors"] == []
+
+
+@pytest.mark.parametrize("box", [
+    "<p class='the-article-tags'><span class='txttag'>Chủ đề:</span> <strong>lúa gạo</strong>"
+    " <a href='/tieu-diem/thu-hoach.html'>thu hoạch</a></p>",
+    "<div class='tagdetail'><div class='row2'><a href='/lua-gao.html'>lúa gạo</a>"
+    "<a href='/thu-hoach.html'>thu hoạch</a></div></div>",
+    "<ul><li><a data-content-name='article-tags' href='/tim-kiem/lua.htm'>lúa gạo</a></li>"
+    "<li><a data-content-name='article-tags' href='/tim-kiem/thu.htm'>thu hoạch</a></li></ul>",
+])
+def test_tag_box_shapes(box: str) -> None:
+    html = page(f"<h1>{TITLE}</h1><div class='content'>{paras()}</div>{box}")
+    assert article(html)["tags"] == ["lúa gạo", "thu hoạch"]
+
+
+def test_short_dated_first_sentence_is_kept() -> None:
+    first = "Chiều 20/10/2024, hợp tác xã họp bàn kế hoạch vụ mới."
+    html = page(f"<h1>{TITLE}</h1><div class='content'><p>{first}</p>{paras()}</div>")
+    assert article(html)["body"] == [first, *P]

@@ -167,123 +167,141 @@ def walk_body(body: Selector, url: str, rules: BodyRules,
 
 _BOLD, _ITALIC = 1, 2
 _STYLE_OF = {"b": _BOLD, "strong": _BOLD, "em": _ITALIC, "i": _ITALIC}
-# A chunk of a paragraph's text and its style (_BOLD | _ITALIC bits).
-Chunk = tuple[str, int]
+# A piece of a paragraph's text: plain text as a str (most of it), styled text as
+# (text, _BOLD | _ITALIC bits).
+Chunk = str | tuple[str, int]
 
 
-@dataclass
-class _Open:
-    """A block element the walker is inside: its children still to visit and the text of
-    the paragraph being gathered at its level."""
-
-    el: Any
-    children: Iterator[Any]
-    right: bool
-    buf: list[Chunk]
-
-    @classmethod
-    def of(cls, el: Any) -> _Open:
-        return cls(el, iter(el), _is_right_aligned(el), [(el.text or "", 0)])
-
-    def flush(self, parts: BodyParts) -> None:
-        line: list[str] = []
-        style = _BOLD | _ITALIC
-        tag = self.el.tag.lower() if isinstance(self.el.tag, str) else ""
-        for text, chunk_style in [*self.buf, ("\n", 0)]:
-            pieces = text.split("\n")
-            for i, piece in enumerate(pieces):
-                if i:  # a line ends here
-                    done = "".join(line).strip()
-                    if done:
-                        parts.blocks.append(Block(done, self.right, bool(style & _BOLD),
-                                                  bool(style & _ITALIC), len(parts.images),
-                                                  tag))
-                    line, style = [], _BOLD | _ITALIC
-                if piece.strip():
-                    style &= chunk_style
-                line.append(piece)
-        self.buf.clear()
+def _flush(el: Any, right: bool, buf: list[Chunk], parts: BodyParts) -> None:
+    """The paragraph gathered at one block's level, split at line breaks, into blocks."""
+    try:
+        joined = "".join(buf)  # type: ignore[arg-type]
+    except TypeError:  # styled chunks among them
+        pass
+    else:  # plain text, the common case
+        buf.clear()
+        if joined.isspace() or not joined:
+            return
+        tag = el.tag.lower() if isinstance(el.tag, str) else ""
+        n = len(parts.images)
+        for text in joined.split("\n"):
+            if text.strip():
+                parts.blocks.append(Block(text.strip(), right, False, False, n, tag))
+        return
+    tag = el.tag.lower() if isinstance(el.tag, str) else ""
+    n = len(parts.images)
+    line: list[str] = []
+    style = _BOLD | _ITALIC
+    for chunk in [*buf, "\n"]:
+        text, chunk_style = (chunk, 0) if type(chunk) is str else chunk  # type: ignore[misc]
+        for i, piece in enumerate(text.split("\n")):
+            if i:  # a line ends here
+                done = "".join(line).strip()
+                if done:
+                    parts.blocks.append(Block(done, right, bool(style & _BOLD),
+                                              bool(style & _ITALIC), n, tag))
+                line, style = [], _BOLD | _ITALIC
+            if piece.strip():
+                style &= chunk_style
+            line.append(piece)
+    buf.clear()
 
 
 def _walk(root: Any, url: str, rules: BodyRules, skip: _Matcher, boxes: _Matcher,
           parts: BodyParts) -> None:
-    # An explicit stack of open blocks instead of recursion: hostile or broken pages nest
+    # An explicit stack of open blocks (element, its children still to visit, right-aligned,
+    # the paragraph being gathered) instead of recursion: hostile or broken pages nest
     # elements thousands deep, past Python's recursion limit.
-    stack = [_Open.of(root)]
+    stack: list[tuple[Any, Iterator[Any], bool, list[Chunk]]] = [
+        (root, iter(root), _is_right_aligned(root), [root.text or ""])]
     while stack:
-        top = stack[-1]
-        child = next(top.children, None)
-        if child is None:
-            top.flush(parts)
-            stack.pop()
-            if stack:  # the block's tail continues its parent's paragraph
-                stack[-1].buf.append((top.el.tail or "", 0))
-            continue
-        buf = top.buf
-        tail = (child.tail or "", 0)
-        if not isinstance(child.tag, str):  # comments, processing instructions
+        el, children, right, buf = stack[-1]
+        opened = False
+        for child in children:
+            tail = child.tail or ""
+            tag = child.tag
+            if not isinstance(tag, str):  # comments, processing instructions
+                buf.append(tail)
+                continue
+            tag = tag.lower()
+            if (tag in NEVER_TEXT_TAGS and not (tag == "form" and is_page_wrapper(child))) \
+                    or child in skip:
+                buf.append(tail)
+                continue
+            if child in boxes:
+                _flush(el, right, buf, parts)
+                parts.images.extend(_image_box(boxes.selector(child), url, rules))
+                buf.append(tail)
+                continue
+            if tag == "img":
+                img = _image(child, url)
+                if img:
+                    parts.images.append({"url": img, "caption": None})
+                buf.append(tail)
+                continue
+            if tag == "br":
+                buf.append("\n" + tail)
+                continue
+            if tag in BLOCK_TAGS:
+                _flush(el, right, buf, parts)
+                stack.append((child, iter(child), _is_right_aligned(child), [child.text or ""]))
+                opened = True
+                break
+            # Inline element: its text joins the current paragraph; images inside are kept.
+            if not len(child):  # a leaf (most links and spans): no walk needed
+                text = child.text or ""
+                style = _STYLE_OF.get(tag, 0)
+                buf.append((text, style) if style else text)
+                buf.append(tail)
+                continue
+            buf.extend(_inline_chunks(child, skip))
+            for img_el in child.iter("img"):
+                img = _image(img_el, url)
+                if img:
+                    parts.images.append({"url": img, "caption": None})
             buf.append(tail)
+        if opened:
             continue
-        tag = child.tag.lower()
-        if (tag in NEVER_TEXT_TAGS and not (tag == "form" and is_page_wrapper(child))) \
-                or child in skip:
-            buf.append(tail)
-            continue
-        if child in boxes:
-            top.flush(parts)
-            parts.images.extend(_image_box(boxes.selector(child), url, rules))
-            buf.append(tail)
-            continue
-        if tag == "img":
-            img = _image(child, url)
-            if img:
-                parts.images.append({"url": img, "caption": None})
-            buf.append(tail)
-            continue
-        if tag == "br":
-            buf.append(("\n" + tail[0], 0))
-            continue
-        if tag in BLOCK_TAGS:
-            top.flush(parts)
-            stack.append(_Open.of(child))
-            continue
-        # Inline element: its text joins the current paragraph; images inside are kept.
-        buf.extend(_inline_chunks(child, skip))
-        for img_el in child.iter("img"):
-            img = _image(img_el, url)
-            if img:
-                parts.images.append({"url": img, "caption": None})
-        buf.append(tail)
+        _flush(el, right, buf, parts)
+        stack.pop()
+        if stack:  # the block's tail continues its parent's paragraph
+            stack[-1][3].append(el.tail or "")
 
 
 def _inline_chunks(el: Any, skip: _Matcher) -> list[Chunk]:
-    """Text of an inline element and its descendants, in chunks with their style (line
-    breaks as newlines, never-text and skipped elements left out); iterative, like _walk."""
+    """Text of an inline element and its descendants, styled chunks marked (line breaks as
+    newlines, never-text and skipped elements left out); iterative, like _walk."""
     style = _STYLE_OF.get(el.tag.lower(), 0)
-    out: list[Chunk] = [(el.text or "", style)]
+    out: list[Chunk] = [(el.text or "", style) if style else el.text or ""]
     stack: list[tuple[Any, Iterator[Any], int]] = [(el, iter(el), style)]
     while stack:
         parent, children, parent_style = stack[-1]
-        child = next(children, None)
-        if child is None:
-            stack.pop()
-            if stack:  # the tail belongs to the enclosing element's text
-                out.append((parent.tail or "", stack[-1][2]))
+        opened = False
+        for child in children:
+            tag = child.tag.lower() if isinstance(child.tag, str) else None
+            if tag == "br":
+                out.append(("\n", parent_style) if parent_style else "\n")
+            elif tag is not None and tag not in NEVER_TEXT_TAGS and child not in skip:
+                child_style = parent_style | _STYLE_OF.get(tag, 0)
+                text = child.text or ""
+                out.append((text, child_style) if child_style else text)
+                stack.append((child, iter(child), child_style))
+                opened = True
+                break  # its tail is added when its subtree is done
+            tail = child.tail or ""
+            out.append((tail, parent_style) if parent_style else tail)
+        if opened:
             continue
-        tag = child.tag.lower() if isinstance(child.tag, str) else None
-        if tag == "br":
-            out.append(("\n", parent_style))
-        elif tag is not None and tag not in NEVER_TEXT_TAGS and child not in skip:
-            child_style = parent_style | _STYLE_OF.get(tag, 0)
-            out.append((child.text or "", child_style))
-            stack.append((child, iter(child), child_style))
-            continue  # its tail is added when its subtree is done
-        out.append((child.tail or "", parent_style))
+        stack.pop()
+        if stack:  # the tail belongs to the enclosing element's text
+            tail, style = parent.tail or "", stack[-1][2]
+            out.append((tail, style) if style else tail)
     return out
 
 
 def _inline_text(el: Any, skip: _Matcher) -> str:
-    return "".join(text for text, _ in _inline_chunks(el, skip))
+    return "".join(c if type(c) is str else c[0]  # type: ignore[misc]
+                   for c in _inline_chunks(el, skip))
 
 
 def _is_right_aligned(el: Any) -> bool:
