@@ -35,6 +35,9 @@ def crawl(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     ("CRAWLER_NOW=yesterday", "CRAWLER_NOW"),
     ("MIRROR=localhost:8000", "MIRROR"),
     ("CONCURRENT_REQUESTS=0", "CONCURRENT_REQUESTS"),
+    ("ARCHIVE_GZIP_LEVEL=12", "ARCHIVE_GZIP_LEVEL"),
+    ("NETGUARD_ALLOW_NETWORKS=10.0.0.0/33", "NETGUARD_ALLOW_NETWORKS"),
+    ("REPLAY=/no/such/archive.warc.gz", "REPLAY"),
 ])
 def test_bad_setting_is_one_line_before_the_banner(tmp_path: Path, arg: str, named: str
                                                    ) -> None:
@@ -68,8 +71,9 @@ def test_every_project_default_passes_and_every_own_setting_is_checked() -> None
     check_settings(settings)  # the defaults are valid
     own_prefixes = ("CLEAN_", "VALIDATE_", "DEDUPE_", "FEED_", "DISCOVERY_", "SUMMARY_",
                     "STATE_", "REDIS_", "HEALTH_", "MEMORY_", "MIRROR", "PROGRESS_", "RETRY_",
-                    "SAFETY_", "CRAWLER_")
-    skip = {"FEED_EXPORT_ENCODING", "FEED_EXPORTERS", "FEED_STORAGES", "RETRY_ENABLED"}
+                    "SAFETY_", "CRAWLER_", "ARCHIVE_", "NETGUARD_", "REPLAY")
+    skip = {"FEED_EXPORT_ENCODING", "FEED_EXPORTERS", "FEED_STORAGES", "RETRY_ENABLED",
+            "NETGUARD_HOSTS"}
     own = [n for n in dir(project) if n.isupper() and n.startswith(own_prefixes)
            and n not in skip and not isinstance(getattr(project, n), dict)]
     missing = [n for n in own if n not in rules()]
