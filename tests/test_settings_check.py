@@ -85,3 +85,19 @@ def test_check_settings_names_the_setting() -> None:
         check_settings(Settings({"HEALTH_MAX_MISSING_SHARE": 1.5}))
     with pytest.raises(SettingError, match="VALIDATE_REQUIRED_FIELDS"):
         check_settings(Settings({"VALIDATE_REQUIRED_FIELDS": ["url", "titel"]}))
+
+
+def test_store_errors_come_before_the_banner_and_name_redis_url(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "scrapy", "crawl", "baohatinh", "-s", f"FEED_DIR={tmp_path}/o",
+         "-s", "STATE_URI=sqlite:////proc/no/such/state.sqlite3"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1, proc.stderr[-1500:]
+    assert "state store" in proc.stderr
+    proc = subprocess.run(
+        [sys.executable, "-m", "scrapy", "crawl", "baohatinh", "-s", f"FEED_DIR={tmp_path}/o",
+         "-s", "REDIS_URL=redis://:pw@127.0.0.1:1/0"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1, proc.stderr[-1500:]
+    assert proc.stderr.startswith("error: REDIS_URL=redis://:***@127.0.0.1:1/0")
+    assert "pw@" not in proc.stderr
