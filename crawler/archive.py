@@ -376,6 +376,12 @@ class ArchiveMiddleware:
         if settings.get("REPLAY"):
             # A replayed crawl re-reads an archive: writing it again would only copy it.
             raise NotConfigured("REPLAY is on: nothing is fetched, nothing is archived")
+        from crawler.feeds import project_feed_dir_used
+
+        if not settings.get("ARCHIVE_DIR") and not project_feed_dir_used(settings):
+            # -O/-o without FEED_DIR: nothing lands in the project's folders unasked.
+            logger.info("archive: off for this run (-O/-o without FEED_DIR or ARCHIVE_DIR)")
+            raise NotConfigured("-O/-o without FEED_DIR or ARCHIVE_DIR")
         mw = cls(crawler)
         spider = getattr(crawler, "spider", None)
         if spider is not None:
