@@ -148,11 +148,24 @@ def main() -> int:
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--work", type=Path, help="temp folder parent (default: system temp)")
     parser.add_argument("--json", type=Path, default=OUT_JSON)
+    parser.add_argument("--update-latest", action="store_true",
+                        help="also put these figures into results/latest.json")
     args = parser.parse_args()
     result = run(args.articles, args.reps, args.work)
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(result, indent=2) + "\n", "utf-8")
     print(f"wrote {args.json}")
+    if args.update_latest and args.json == OUT_JSON:
+        from bench.common import git_commit
+        from bench.run import LATEST, archive_figures
+
+        latest = json.loads(LATEST.read_text("utf-8")) if LATEST.is_file() else {}
+        figures = archive_figures()
+        for fig in figures.values():
+            fig["commit"] = git_commit()  # measured apart from the rest of latest.json
+        latest.update(figures)
+        LATEST.write_text(json.dumps(latest, indent=2, ensure_ascii=False) + "\n", "utf-8")
+        print(f"updated the archive figures in {LATEST}")
     return 0
 
 

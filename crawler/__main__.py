@@ -350,6 +350,15 @@ def cmd_push(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_state(args: argparse.Namespace) -> int:
+    """The state store's integrity check, and its rebuild from the delivered feeds."""
+    from crawler import statetool
+
+    if args.action == "check":
+        return statetool.cmd_check(args.state, ROOT)
+    return statetool.cmd_rebuild(args.state, ROOT, [Path(f) for f in args.feeds])
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     return int(args.func(args))
@@ -402,6 +411,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="a Scrapy setting, as with scrapy crawl -s")
     p.add_argument("--json", default=None, help="also write the summary (per site) as JSON")
     p.set_defaults(func=cmd_reextract)
+
+    p = sub.add_parser("state", help="check the state store, or rebuild it from the feeds")
+    p.add_argument("action", choices=("check", "rebuild"))
+    p.add_argument("--state", default="sqlite:///.state/crawler.sqlite3", help="STATE_URI")
+    p.add_argument("--feeds", nargs="*", default=[],
+                   help="rebuild: feed folders holding the delivered *.jsonl and manifests")
+    p.set_defaults(func=cmd_state)
 
     p = sub.add_parser("push", help="queue start URLs for Redis-mode workers")
     p.add_argument("spider")

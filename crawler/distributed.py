@@ -85,13 +85,18 @@ def redis_available() -> bool:
 
 
 def redis_errors() -> tuple[type[BaseException], ...]:
+    """Errors of the state store or Redis (connection lost, SQLite disk full, I/O error, a
+    file corrupted under a running crawl): each ends the run cleanly, never a traceback."""
+    import sqlite3
+
     from crawler.store import StoreError
 
     try:
         import redis
     except ImportError:  # no Redis extra installed: no Redis error can happen
-        return (StoreError,)
-    return (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, StoreError)
+        return (StoreError, sqlite3.Error)
+    return (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError,
+            redis.exceptions.ResponseError, StoreError, sqlite3.Error)
 
 
 # --- the crawl: id, members, claims ------------------------------------------------------------
@@ -118,9 +123,24 @@ class Crawl:
     def alive_key(self, run_id: str) -> str:
         return f"{self.base}:alive:{run_id}"
 
+    def server_run(self) -> str:
+        """The Redis server process's run id: a new one after every restart."""
+        return str(self.server.info("server").get("run_id", ""))
+
+    def is_alive(self, run_id: str) -> bool:
+        """A worker is alive when its heartbeat key exists *and* was written to this Redis
+        process. Heartbeats restored from the AOF after a restart carry the old server's run
+        id: their workers lost Redis and closed, even if the keys have not expired yet."""
+        beat = self.server.get(self.alive_key(run_id))
+        return beat is not None and beat == self.server_run()
+
     def live_workers(self) -> list[str]:
         workers = self.server.hkeys(self.workers_key)
-        return [w for w in workers if self.server.exists(self.alive_key(w))]
+        if not workers:
+            return []
+        current = self.server_run()
+        beats = self.server.mget([self.alive_key(w) for w in workers])
+        return [w for w, beat in zip(workers, beats, strict=True) if beat == current]
 
     def join(self, ttl: int) -> str:
         """Register this worker and return the crawl id (a new one when nobody is alive).
@@ -129,6 +149,7 @@ class Crawl:
         and the crawl key is only created with SET NX or replaced with compare-and-set, so
         two newcomers always end up in one crawl."""
         self.heartbeat(ttl)
+        self._await_stale_beats(ttl)
         self.server.hset(self.workers_key, self.run_id, json.dumps(
             {"pid": os.getpid(), "host": socket.gethostname(), "started": time.time()}))
         for _ in range(10):
@@ -148,6 +169,22 @@ class Crawl:
                 return self.run_id
         return str(self.server.get(self.crawl_key) or self.run_id)
 
+    def _await_stale_beats(self, ttl: int) -> None:
+        """Heartbeats written to an earlier Redis process (restored from the AOF after a
+        restart) prove nothing: wait one heartbeat period for their workers to beat again on
+        this one. A worker that rode out the restart does; a dead one does not."""
+        period = max(ttl / 3, 1) + 1
+        deadline = time.monotonic() + period
+        while time.monotonic() < deadline:
+            workers = [w for w in self.server.hkeys(self.workers_key) if w != self.run_id]
+            if not workers:
+                return
+            current = self.server_run()
+            beats = self.server.mget([self.alive_key(w) for w in workers])
+            if not any(b is not None and b != current for b in beats):
+                return
+            time.sleep(0.25)
+
     def _replace(self, old: str) -> bool:
         script = self.server.register_script(
             "if redis.call('GET', KEYS[1]) == ARGV[1] then "
@@ -155,13 +192,15 @@ class Crawl:
         return bool(script(keys=[self.crawl_key], args=[old, self.run_id]))
 
     def _purge_dead(self) -> None:
+        live = set(self.live_workers())
         for dead in self.server.hkeys(self.workers_key):
-            if dead != self.run_id and not self.server.exists(self.alive_key(dead)):
+            if dead != self.run_id and dead not in live:
                 self.server.hdel(self.workers_key, dead)
+                self.server.delete(self.alive_key(dead))
                 self.dead_found.append(dead)
 
     def heartbeat(self, ttl: int) -> None:
-        self.server.set(self.alive_key(self.run_id), "1", ex=ttl)
+        self.server.set(self.alive_key(self.run_id), self.server_run(), ex=ttl)
 
     def leave(self, crawl_id: str, queue_empty: bool) -> tuple[bool, bool]:
         """Unregister; the last worker out ends the crawl. Returns (ended, clean): clean when
@@ -169,7 +208,7 @@ class Crawl:
         self.server.delete(self.alive_key(self.run_id))
         self.server.hdel(self.workers_key, self.run_id)
         registered = self.server.hkeys(self.workers_key)
-        live = [w for w in registered if self.server.exists(self.alive_key(w))]
+        live = self.live_workers()
         if not live and queue_empty:
             if self.server.get(self.crawl_key) == crawl_id:
                 self.server.delete(self.crawl_key)
@@ -347,11 +386,20 @@ class CrawlScheduler(Scheduler):
 
 
 def fail_run(crawler: Crawler, exc: BaseException) -> None:
-    """Log one line (password redacted) and close the run as redis_unavailable, once."""
+    """Log one line (password redacted) and close the run (exit status 1), once: Redis or the
+    state store failed mid-run."""
     if crawler.__dict__.get("_vnnews_redis_failed"):
         return
     crawler.__dict__["_vnnews_redis_failed"] = True
-    message = redact_secrets(str(exc))
+    message = redact_secrets(" ".join(str(exc).split()) or type(exc).__name__)
+    import sqlite3
+
+    if isinstance(exc, sqlite3.DatabaseError) and not isinstance(exc, sqlite3.OperationalError):
+        # Damaged under a running crawl (quick_check passed at the start).
+        from crawler.store.sqlite import RECOVERY
+
+        uri = redact_uri(crawler.settings.get("STATE_URI") or "")
+        message = f"{uri} is corrupted: {message}{RECOVERY}"
     if redis_url(crawler.settings):
         logger.error("lost the connection to Redis at %s (%s): closing this worker; run it "
                      "again once Redis is back, nothing delivered is lost",
@@ -361,6 +409,11 @@ def fail_run(crawler: Crawler, exc: BaseException) -> None:
                      "store is back, nothing delivered is lost", message)
     if crawler.stats is not None:
         crawler.stats.set_value("redis/failed", 1)
+    from crawler import runstatus
+
+    what = "Redis" if redis_url(crawler.settings) else "state store"
+    crawler.__dict__.setdefault("_vnnews_failures", {}).setdefault(
+        runstatus.STORE, []).append(f"{what}: {message}")
     if crawler.engine is not None:
         from scrapy.utils.defer import deferred_from_coro
 
@@ -458,7 +511,7 @@ class Workers:
         return self.crawl_id
 
     def is_alive(self, run_id: str) -> bool:
-        return self.crawl is not None and bool(self.server.exists(self.crawl.alive_key(run_id)))
+        return self.crawl is not None and self.crawl.is_alive(run_id)
 
     def _heartbeat(self) -> None:
         try:

@@ -21,7 +21,7 @@ from typing import Any
 # Faults a retry can clear, and faults that are the page's real, lasting state.
 TRANSIENT = ("500", "503", "429", "reset", "truncate", "slow")
 PERMANENT = ("404", "empty", "oversize", "cp1258", "latin1_lie", "redirect_loop",
-             "redirect_chain")
+             "redirect_chain", "redirect_offsite")
 KINDS = TRANSIENT + PERMANENT
 
 

@@ -7,6 +7,7 @@ Files are named with the run id, never Scrapy's per-batch counter.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -101,41 +102,158 @@ class AtomicFileFeedStorage:
         return self.path.with_name(self.path.name + PART_SUFFIX)
 
     def open(self, spider: Spider) -> IO[bytes]:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        if not self.overwrite and self.path.exists():
-            # Appending (-o): start from the complete file so the rename keeps its lines.
-            shutil.copyfile(self.path, self.part_path)
-            return self.part_path.open("ab")
-        return self.part_path.open("wb")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            if not self.overwrite and self.path.exists():
+                # Appending (-o): start from the complete file so the rename keeps its lines.
+                shutil.copyfile(self.path, self.part_path)
+                raw = self.part_path.open("ab")
+            else:
+                raw = self.part_path.open("wb")
+        except OSError as exc:
+            guarded = GuardedFile(None, self._on_write_error)
+            guarded.fail(exc)
+            return guarded  # type: ignore[return-value]
+        return GuardedFile(raw, self._on_write_error)  # type: ignore[return-value]
+
+    def _on_write_error(self, exc: OSError) -> None:
+        if self.crawler is not None:
+            from crawler import runstatus
+
+            runstatus.fail(self.crawler, runstatus.DELIVERY,
+                           f"cannot write {self.part_path}: {exc.strerror or exc}", close=True)
+        else:
+            logger.error("cannot write %s: %s", self.part_path, exc.strerror or exc)
+
+    def _discard(self, file: IO[bytes], exc: OSError | None) -> None:
+        """A file that could not be written completely is never delivered: its ``.part`` is
+        removed (the next run fetches and emits its articles again) and its articles are
+        noted as undelivered in the manifest."""
+        with contextlib.suppress(OSError):
+            file.close()
+        with contextlib.suppress(OSError):
+            self.part_path.unlink(missing_ok=True)
+        if exc is not None and not getattr(file, "failed", None):
+            self._on_write_error(exc)
+        if self.crawler is not None:
+            from crawler.state import StateManager
+
+            error = getattr(file, "failed", None) or exc
+            StateManager.of(self.crawler).file_failed(
+                file_key(file), f"feed write failed: {getattr(error, 'strerror', None) or error}")
 
     def store(self, file: IO[bytes]) -> None:
         key = file_key(file)
-        file.flush()
-        os.fsync(file.fileno())
-        file.close()
+        if getattr(file, "failed", None) is not None:
+            self._discard(file, None)
+            return None
+        try:
+            file.flush()
+            if getattr(file, "failed", None) is not None:
+                raise file.failed  # type: ignore[attr-defined]
+            os.fsync(file.fileno())
+            file.close()
+            if getattr(file, "failed", None) is not None:
+                raise file.failed  # type: ignore[attr-defined]
+        except OSError as exc:
+            self._discard(file, exc)
+            return None
         if self.crawler is None:
             os.replace(self.part_path, self.path)
             return None
         # Two phases, so that a crash or a lost store at any point delivers each article
         # exactly once: note the file's articles, make the file visible, record them.
-        from crawler.distributed import redis_errors
+        from crawler.distributed import fail_run, redis_errors
         from crawler.state import StateManager
 
         state = StateManager.of(self.crawler)
         run_id = getattr(self.crawler.spider, "run_id", "")
         try:
             state.before_rename(key, self.path, run_id)
-        except redis_errors():
+        except redis_errors() as exc:
             logger.warning("state store unreachable: %s stays %s (undelivered; the next run "
                            "emits its articles again)", self.path.name, self.part_path.name)
+            fail_run(self.crawler, exc)
+            state.file_failed(key, "state store failed before the file was complete")
             return None
-        os.replace(self.part_path, self.path)
+        try:
+            os.replace(self.part_path, self.path)
+        except OSError as exc:
+            self._discard(file, exc)
+            with contextlib.suppress(*redis_errors()):
+                state.store.forget_pending(f"{run_id}/{self.path.name}")
+            return None
         try:
             state.after_rename(key, self.path, run_id)
-        except redis_errors():
+        except redis_errors() as exc:
             logger.warning("state store unreachable after completing %s: the next run records "
                            "its articles as delivered", self.path.name)
+            fail_run(self.crawler, exc)
         return None
+
+
+class GuardedFile:
+    """A feed file whose write errors (disk full, I/O error, quota) are caught once, reported
+    to the run, and make every later write a no-op: the exporter, gzip and Scrapy's feed slot
+    go on without tracebacks, and the storage discards the file instead of delivering it."""
+
+    def __init__(self, raw: IO[bytes] | None, on_error: Any):
+        self.raw = raw
+        self.failed: OSError | None = None
+        self._on_error = on_error
+
+    def fail(self, exc: OSError) -> None:
+        if self.failed is None:
+            self.failed = exc
+            self._on_error(exc)
+
+    def write(self, data: bytes) -> int:
+        if self.failed is None and self.raw is not None:
+            try:
+                return self.raw.write(data)
+            except OSError as exc:
+                self.fail(exc)
+        return len(data)
+
+    def flush(self) -> None:
+        if self.failed is None and self.raw is not None and not self.raw.closed:
+            try:
+                self.raw.flush()
+            except OSError as exc:
+                self.fail(exc)
+
+    def fileno(self) -> int:
+        if self.raw is None:
+            raise OSError("feed file was never opened")
+        return self.raw.fileno()
+
+    def close(self) -> None:
+        if self.raw is not None and not self.raw.closed:
+            try:
+                self.raw.close()
+            except OSError as exc:
+                self.fail(exc)
+
+    @property
+    def closed(self) -> bool:
+        return self.raw is None or self.raw.closed
+
+    def writable(self) -> bool:
+        return True
+
+    def readable(self) -> bool:
+        return False
+
+    def seekable(self) -> bool:
+        return False
+
+    def tell(self) -> int:
+        return self.raw.tell() if self.raw is not None and not self.raw.closed else 0
+
+    def __getattr__(self, name: str) -> Any:
+        if self.raw is None:
+            raise AttributeError(name)
+        return getattr(self.raw, name)
 
 
 # --- Scrapy's -O / -o / FEEDS conventions --------------------------------------------------------

@@ -227,7 +227,21 @@ class StoreFailureMiddleware:
         if isinstance(exception, redis_errors()):
             fail_run(self.crawler, exception)
             return []
-        return None
+        if not isinstance(exception, Exception):
+            return None
+        # Any other exception is a crawler bug on this page: one line naming it, the page
+        # accounted for in the manifest (with the exception's message), the run goes on and
+        # ends with exit status 6. The page is not marked seen: the next run tries it again.
+        from crawler import runstatus
+
+        message = str(exception).strip().splitlines()
+        line = f"{type(exception).__name__}: {message[0] if message else ''}".rstrip(": ")
+        spider = self.crawler.spider
+        account = getattr(spider, "account", None)
+        if account is not None:
+            account(response, "failed", f"extraction error: {line}")
+        runstatus.fail(self.crawler, runstatus.CALLBACK, f"{response.url}: {line}")
+        return []
 
 
 class _RobotsTracebackFilter(logging.Filter):

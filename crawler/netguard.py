@@ -49,6 +49,8 @@ NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::
 IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
 
 _NUMERIC_PART = re.compile(r"^(0[xX][0-9a-fA-F]*|[0-9]+)$")
+# A DNS host name as URLs carry it (Scrapy sends IDNs as punycode): letters, digits, -, _.
+_HOST_NAME = re.compile(r"^[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*$")
 
 
 class Refused(Exception):
@@ -173,7 +175,13 @@ def host_refusal(host: str, allowed: Sequence[Any] = ()) -> str | None:
         ip = literal_address(name)
     except Refused as exc:
         return str(exc)
-    return address_refusal(ip, allowed) if ip is not None else None
+    if ip is not None:
+        return address_refusal(ip, allowed)
+    if not _HOST_NAME.match(name):
+        # Percent escapes, spaces and the like: no DNS name holds them, and resolvers differ
+        # on what they make of them.
+        return f"malformed host name {host!r}"
+    return None
 
 
 def on_domains(host: str, domains: Iterable[str]) -> bool:

@@ -25,6 +25,7 @@ from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
+from urllib.parse import urlsplit
 
 import scrapy
 from itemadapter import ItemAdapter
@@ -226,8 +227,14 @@ class ReextractSpider(SiteSpider):
 
     def profile_for(self, url: str) -> SiteProfile:
         # Today's profile of the page's site; a site without one goes to the family/generic
-        # dispatch, as with the news spider.
-        return profile_for_url(url) or generic_profile(url)
+        # dispatch, as with the news spider (one generic profile per host, built once).
+        profile = profile_for_url(url)
+        if profile is not None:
+            return profile
+        host = urlsplit(url).netloc.lower()
+        if host not in self._generic:
+            self._generic[host] = generic_profile(url)
+        return self._generic[host]
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> ReextractSpider:
@@ -243,6 +250,7 @@ class ReextractSpider(SiteSpider):
 
     entries: list[Entry]
     fetched_at: dict[str, str]
+    _generic: ClassVar[dict[str, SiteProfile]] = {}
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for n, entry in enumerate(self.entries):
@@ -263,6 +271,8 @@ def run(paths: list[str], *, output: str | None, state: str | None, previous: li
     from scrapy.utils.project import get_project_settings
 
     index = ArchiveIndex(paths)
+    if not index.by_url:
+        raise FileNotFoundError(f"no archived responses in {', '.join(paths)}")
     baseline = [str(p) for p in feed_files(previous or [Path(f).parent for f in index.files])]
     if output:
         out_path = Path(output).resolve()

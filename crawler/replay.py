@@ -170,6 +170,23 @@ def parse_paths(value: str | list[str]) -> list[str]:
     return [s.strip() for s in items if s and s.strip()]
 
 
+def preflight_replay(crawler: Crawler) -> None:
+    """PREFLIGHT_CHECKS hook: a REPLAY naming no WARC file is one error line, exit status 2.
+    The index built here is the one the download handler serves from."""
+    from crawler.commands.crawl import PreflightError
+
+    replay = crawler.settings.get("REPLAY") or ""
+    if not replay:
+        return
+    try:
+        index = ArchiveIndex(parse_paths(replay))
+    except FileNotFoundError as exc:
+        raise PreflightError(f"REPLAY: {exc}") from None
+    if not index.by_url:
+        raise PreflightError(f"REPLAY: no archived responses in {replay}")
+    crawler.__dict__[INDEX_ATTR] = index
+
+
 class ReplayDownloadHandler(MirrorDownloadHandler):
     """HTTP(S) handler: REPLAY when set (no network at all), else MIRROR's behaviour."""
 

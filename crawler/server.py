@@ -86,12 +86,15 @@ def resolve(root: Path, host: str, path: str, query: str) -> Path | None:
         if not candidate.is_relative_to(base):
             return None
         if query:
-            with_query = candidate.with_name(f"{candidate.name}@{query}")
-            if with_query.is_relative_to(base) and with_query.is_file():
-                return with_query
+            try:
+                with_query = candidate.with_name(f"{candidate.name}@{query}")
+                if with_query.is_file():
+                    return with_query
+            except (OSError, ValueError):
+                pass  # a query no file name can hold ("/", NUL, too long): the page itself
         return candidate if candidate.is_file() else None
     except (OSError, ValueError):
-        # A name too long for the file system, or a query that is no file name: no such page.
+        # A name too long for the file system: no such page.
         return None
 
 
@@ -126,8 +129,10 @@ class FixtureHandler(BaseHTTPRequestHandler):
 
     def _serve(self, head: bool) -> None:
         try:
+            if len(self.path) > MAX_TARGET_CHARS:
+                raise BadPath(f"request target longer than {MAX_TARGET_CHARS} characters")
             parts = urlsplit(self.path)
-            decode_path(self.path)
+            decode_path(parts.path)
         except ValueError as exc:
             # NUL bytes, bad escapes, 5,000-character paths: a client error, never a traceback.
             logger.info("400 for %r: %s", self.path[:200], exc)
@@ -228,6 +233,10 @@ class FixtureHandler(BaseHTTPRequestHandler):
                 text = re.sub(r'charset="?utf-8"?', 'charset="iso-8859-1"', text, flags=re.I)
                 body, charset = text.encode("utf-8"), "iso-8859-1"
             self._send(HTTPStatus.OK, body, f"text/html; charset={charset}", head)
+        elif kind == "redirect_offsite":
+            # A page moved to another site (the mirror maps the Location back to its host).
+            target = str(params.get("host", "tin-khac.example"))
+            self._redirect(self._own(target, path, query), HTTPStatus.MOVED_PERMANENTLY)
         elif kind == "redirect_loop":
             flip = "" if "loop=1" in query else "loop=1"
             self._redirect(self._own(host, path, flip), HTTPStatus.FOUND)

@@ -92,7 +92,7 @@ LOG_FORMATTER = "crawler.logformatter.OneLineLogFormatter"
 # --- Crawl command ---------------------------------------------------------------------------
 # Extra checks run by `scrapy crawl` before crawling (callables taking the crawler, raising
 # crawler.commands.crawl.PreflightError): a failure is one line on stderr and exit status 2.
-PREFLIGHT_CHECKS = ["crawler.state.preflight_lock"]
+PREFLIGHT_CHECKS = ["crawler.replay.preflight_replay", "crawler.state.preflight_lock"]
 
 # --- Mirror (offline copy) -------------------------------------------------------------------
 # MIRROR: one base URL (e.g. http://127.0.0.1:8000). When set, a request for
@@ -256,6 +256,10 @@ EXTENSIONS = {
 }
 # Write <FEED_DIR>/<spider>-<run_id>.manifest.json with counters at the end of a run.
 SUMMARY_ENABLED = True
+# Where the manifest goes when FEED_DIR refuses it (disk full, read-only): the run then fails
+# (exit status 4) and its manifest is written here; if this fails too, to stderr as one line.
+# Empty: $VNNEWS_MANIFEST_FALLBACK, else <temp dir>/vnnews-manifests.
+SUMMARY_FALLBACK_DIR = ""
 
 # --- Progress (crawler/progress.py) ------------------------------------------------------------
 # Every this many seconds, one INFO line: pages and pages/s, articles emitted, queue size,

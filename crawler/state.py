@@ -41,6 +41,14 @@ _ATTR = "_vnnews_state"
 RUN_ID_RE = re.compile(r"\d{8}T\d{6}Z-[0-9a-f]{6}")
 
 
+# Fetch outcomes that are the site's lasting answer, not a passing fault: a run whose articles
+# were all delivered or ended like this may have its topic pages answered with a 304 next
+# time. Anything else (HTTP 500, timeout, oversize, empty body, redirects gone wrong...) keeps
+# the topic pages' validators unsaved, so the next run reads them in full and retries. A 404
+# article is retried once its topic page changes (it was never recorded as seen).
+LASTING_FAILURES = ("HTTP 404", "HTTP 410", "gone", "duplicate request", "ignored")
+
+
 class LockHeld(Exception):
     """Another run of the same spider holds the store's lock."""
 
@@ -101,9 +109,12 @@ class StateManager:
         self.hasher = MinHasher()
         self.owner = f"{socket.gethostname()}:{os.getpid()}"
         self.lock_name: str | None = None
+        self.lock_names: list[str] = []
         self.resuming: list[str] = []
         self.counts: Counter[str] = Counter()
         self.files: list[dict[str, Any]] = []
+        # Articles handed to a feed file that failed (disk full...): not delivered.
+        self.undelivered = 0
         self._validators: dict[str, tuple[str | None, str | None]] = {}
         # Near-duplicate index of this run's articles not yet delivered (delivered ones are in
         # the store): signatures by URL, URLs by LSH band. Emptied as feed files complete, so
@@ -139,31 +150,57 @@ class StateManager:
 
     # --- the run lock --------------------------------------------------------------------------
 
-    def acquire(self, spider_name: str) -> None:
-        """Take the lock of this spider on this store, or raise LockHeld naming its holder."""
-        self.lock_name = f"crawl:{spider_name}"
+    def acquire(self, spider_name: str, sites: list[str] | None = None) -> None:
+        """Take the locks of this spider and of each site it crawls on this store, or raise
+        LockHeld naming the holder. Per site, so that two spiders that could deliver the
+        same site's articles (``baohatinh`` and ``news -a sites=baohatinh``) never run at
+        once on one store; all or nothing, in a fixed order (no deadlock between two runs).
+        """
         ttl = self.crawler.settings.getfloat("STATE_LOCK_TTL")
-        holder = self.store.lock_holder(self.lock_name)
-        if not self.store.acquire_lock(self.lock_name, self.owner, ttl):
-            holder = self.store.lock_holder(self.lock_name) or {}
-            self.lock_name = None
-            raise LockHeld(
-                f"another {spider_name} run holds the lock on {redact_uri(self.uri)} "
-                f"(pid {holder.get('pid')} on {holder.get('host')} since {holder.get('since')})"
-            )
-        if holder and holder["owner"] != self.owner:
-            # We took the lock over from a run that died: this run is a resume.
-            self.resuming.append(f"pid {holder['pid']} on {holder['host']}")
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{spider_name}"
+        names = [f"crawl:{spider_name}", *(f"site:{s}" for s in sorted(set(sites or [])))]
+        taken: list[str] = []
+        for name in names:
+            holder = self.store.lock_holder(name)
+            if not self.store.acquire_lock(name, self.owner, ttl):
+                holder = self.store.lock_holder(name) or {}
+                for done in taken:
+                    self.store.release_lock(done, self.owner)
+                self.lock_names = []
+                what = (f"site {name.split(':', 1)[1]}" if name.startswith("site:")
+                        else f"spider {spider_name}")
+                held_by = str(holder.get("owner", "")).rsplit(":", 1)[-1]
+                raise LockHeld(
+                    f"another run ({held_by or 'unknown spider'}) holds the lock of {what} "
+                    f"on {redact_uri(self.uri)} (pid {holder.get('pid')} on "
+                    f"{holder.get('host')} since {holder.get('since')})"
+                )
+            taken.append(name)
+            if holder and holder["owner"] != self.owner:
+                # We took the lock over from a run that died: this run is a resume.
+                who = f"pid {holder['pid']} on {holder['host']}"
+                if who not in self.resuming:
+                    self.resuming.append(who)
+        self.lock_names = taken
+        self.lock_name = taken[0]
 
     def refresh_lock(self) -> None:
-        if self.lock_name:
-            self.store.acquire_lock(self.lock_name, self.owner,
-                                    self.crawler.settings.getfloat("STATE_LOCK_TTL"))
+        from crawler.distributed import redis_errors
+
+        try:
+            for name in self.lock_names:
+                self.store.acquire_lock(name, self.owner,
+                                        self.crawler.settings.getfloat("STATE_LOCK_TTL"))
+        except redis_errors() as exc:
+            from crawler.distributed import fail_run
+
+            fail_run(self.crawler, exc)
 
     def release(self) -> None:
-        if self.lock_name:
-            self.store.release_lock(self.lock_name, self.owner)
-            self.lock_name = None
+        for name in self.lock_names:
+            self.store.release_lock(name, self.owner)
+        self.lock_names = []
+        self.lock_name = None
 
     # --- what earlier runs saw -----------------------------------------------------------------
 
@@ -262,6 +299,16 @@ class StateManager:
         self.files.append({"file": path.name, "items": len(deliveries),
                            "sha256": sha256_of(path), "bytes": path.stat().st_size})
 
+    def file_failed(self, key: int, reason: str) -> None:
+        """A feed file that never became complete: its articles are not delivered (nothing
+        is recorded; the next run fetches them again) and the manifest says so."""
+        deliveries = self._closing.pop(key, [])
+        self.undelivered += len(deliveries)
+        spider = getattr(self.crawler, "spider", None)
+        note = getattr(spider, "account_undelivered", None)
+        if note is not None:
+            note([d.url for d in deliveries], reason)
+
     def _forget_delivered(self, deliveries: list[Delivery]) -> None:
         """Delivered articles are in the store now (which answers for them from here on):
         drop them from the in-run near-duplicate index and the in-run claims."""
@@ -280,16 +327,7 @@ class StateManager:
                         del self._band_urls[band]
 
     def _record(self, deliveries: list[Delivery]) -> None:
-        with self.store.batch():
-            for d in deliveries:
-                outcome = self.store.record(d.site, d.url, d.fingerprint,
-                                            article_id=d.article_id,
-                                            published_at=d.published_at,
-                                            modified_at=d.modified_at)
-                self.counts[f"recorded_{outcome.status}"] += 1
-                if d.signature is not None:
-                    self.store.add_near(d.url, lsh_bands(d.signature))
-                    self.store.set_signature(d.url, pack_signature(d.signature))
+        self.counts.update(record_deliveries(self.store, deliveries))
 
     def finish_dead_deliveries(self, feed_dir: Path) -> int:
         """Pending notes of dead runs: a file that reached its final name is delivered
@@ -329,10 +367,15 @@ class StateManager:
                            "by this run)", dead_run, part.name, lines)
             if dead_run not in dead:
                 dead.append(dead_run)
-                write_json(feed_dir / f"{spider_name}-{dead_run}.manifest.json", {
-                    "run_id": dead_run, "spider": spider_name, "status": "killed-and-resumed",
-                    "resumed_by": run_id, "undelivered_lines_removed": lines, "files": [],
-                })
+                manifest = feed_dir / f"{spider_name}-{dead_run}.manifest.json"
+                try:
+                    # A run that failed wrote its own manifest: keep its status and reason.
+                    known = json.loads(manifest.read_text("utf-8"))
+                except (OSError, ValueError):
+                    known = {"run_id": dead_run, "spider": spider_name,
+                             "status": "killed-and-resumed", "files": []}
+                known.update(resumed_by=run_id, undelivered_lines_removed=lines)
+                write_json(manifest, known)
         self.resuming.extend(dead)
         return dead
 
@@ -345,7 +388,8 @@ class StateManager:
         if self.lock_name is None and not redis_mode:
             # Started without `scrapy crawl`'s preflight (e.g. a CrawlerProcess script).
             try:
-                self.acquire(spider.name)
+                self.acquire(spider.name, sorted({p.site for p in
+                                                  getattr(spider, "profiles", [])}))
             except LockHeld as exc:
                 logger.error("%s: closing", exc)
                 if self.crawler.engine is not None:
@@ -356,9 +400,18 @@ class StateManager:
         feed_dir = Path(self.crawler.settings.get("FEED_DIR", "output/%(name)s")
                         % {"name": spider.name})
         self._own_run = getattr(spider, "run_id", "")
-        if feed_dir.is_dir():
-            self.finish_dead_deliveries(feed_dir)
-            self.resume_leftovers(feed_dir, spider.name, self._own_run)
+        from crawler import runstatus
+        from crawler.distributed import fail_run, redis_errors
+
+        try:
+            if feed_dir.is_dir():
+                self.finish_dead_deliveries(feed_dir)
+                self.resume_leftovers(feed_dir, spider.name, self._own_run)
+        except redis_errors() as exc:
+            fail_run(self.crawler, exc)
+        except OSError as exc:
+            runstatus.fail(self.crawler, runstatus.DELIVERY,
+                           f"cannot clean up {feed_dir}: {exc.strerror or exc}", close=True)
         from twisted.internet import task
 
         self._refresher = task.LoopingCall(self.refresh_lock)
@@ -380,7 +433,8 @@ class StateManager:
         try:
             redis_mode = bool(self.crawler.settings.get("REDIS_URL"))
             clean = self.crawler.__dict__.get("_vnnews_clean_crawl_end", False)
-            if getattr(self, "_reason", None) == "finished" and (clean or not redis_mode):
+            if (getattr(self, "_reason", None) == "finished" and (clean or not redis_mode)
+                    and self._all_settled()):
                 for url, (etag, last_modified) in self._validators.items():
                     self.store.set_http_validators(url, etag, last_modified)
             self.release()
@@ -388,8 +442,41 @@ class StateManager:
             logger.warning("state store unreachable at the end of the run: topic validators "
                            "not saved, lock left to expire")
 
+    def _all_settled(self) -> bool:
+        """Whether every article this run found was delivered or has a lasting outcome. Only
+        then may topic pages be answered with a 304 next time: an article that failed for a
+        passing reason (HTTP 500, timeout, disk full...) must be found again on its topic page.
+        """
+        from crawler import runstatus
+
+        if runstatus.decide(self.crawler, getattr(self, "_reason", None)).status != "finished":
+            return False
+        if self.undelivered:
+            return False
+        ledger = getattr(getattr(self.crawler, "spider", None), "ledger", {})
+        for outcome, reason in ledger.values():
+            if outcome in ("pending", "not_fetched", "undelivered"):
+                return False
+            if outcome == "failed" and not reason.startswith(LASTING_FAILURES):
+                return False
+        return True
+
     def close(self) -> None:
         self.store.close()
+
+
+def record_deliveries(store: StateStore, deliveries: list[Delivery]) -> Counter[str]:
+    """Record delivered articles in the store (one batch); counts by outcome."""
+    counts: Counter[str] = Counter()
+    with store.batch():
+        for d in deliveries:
+            outcome = store.record(d.site, d.url, d.fingerprint, article_id=d.article_id,
+                                   published_at=d.published_at, modified_at=d.modified_at)
+            counts[f"recorded_{outcome.status}"] += 1
+            if d.signature is not None:
+                store.add_near(d.url, lsh_bands(d.signature))
+                store.set_signature(d.url, pack_signature(d.signature))
+    return counts
 
 
 def sha256_of(path: Path) -> str:
@@ -406,8 +493,20 @@ def write_json(path: Path, data: dict[str, Any]) -> None:
     os.replace(tmp, path)
 
 
+def lock_sites(crawler: Crawler) -> list[str]:
+    """The sites a crawl about to start would deliver (its spider's profiles), from the
+    spider class and its ``-a`` arguments, before the spider exists."""
+    spargs = crawler.__dict__.get("_vnnews_spargs", {})
+    try:
+        spider = crawler.spidercls(**spargs)
+    except Exception:  # bad arguments were refused earlier; nothing known: spider lock only
+        return []
+    return sorted({p.site for p in getattr(spider, "profiles", [])})
+
+
 def preflight_lock(crawler: Crawler) -> None:
-    """PREFLIGHT_CHECKS hook: open the store and take the spider's lock before crawling."""
+    """PREFLIGHT_CHECKS hook: open the store (integrity checked) and take the locks of the
+    spider and of its sites before crawling."""
     from crawler.commands.crawl import PreflightError
     from crawler.store import StoreError
 
@@ -418,6 +517,6 @@ def preflight_lock(crawler: Crawler) -> None:
     if crawler.settings.get("REDIS_URL"):
         return  # Redis mode: workers join the running crawl instead of excluding each other
     try:
-        manager.acquire(crawler.spidercls.name)
+        manager.acquire(crawler.spidercls.name, lock_sites(crawler))
     except LockHeld as exc:
         raise PreflightError(str(exc)) from None

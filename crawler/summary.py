@@ -6,6 +6,7 @@ articles written, drops by reason, pages fetched, failures, time.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -13,6 +14,7 @@ import random
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
@@ -73,7 +75,8 @@ def state_report(crawler: Crawler) -> dict[str, Any]:
         store: dict[str, Any] = dict(state.store.stats())
     except redis_errors() as exc:
         store = {"error": str(exc)}
-    return {"files": state.files, "resumed": state.resuming,
+    return {"files": state.files, "undelivered": state.undelivered,
+            "resumed": state.resuming,
             "recorded": dict(sorted(state.counts.items())),
             "state_uri_kind": state.uri.split(":", 1)[0], "store": store}
 
@@ -424,8 +427,24 @@ class RunSummary:
             return
         spider, reason = self._closed
         assert self.crawler.stats is not None
+        from crawler import runstatus
+
+        check_start_pages(self.crawler, spider)
+        status = runstatus.decide(self.crawler, reason)
         stats = self.crawler.stats.get_stats()
         summary = summarize(stats)
+        report = state_report(self.crawler)
+        settle = getattr(spider, "settle_unfinished", None)
+        if settle is not None:
+            why = (f"not fetched: the run ended early ({status.reason}); the next run fetches it"
+                   if status.status != "finished" else
+                   "not fetched: dropped by the scheduler without an outcome; the next run "
+                   "fetches it")
+            if settle(why) and status.status == "finished":
+                self.crawler.stats.inc_value("run/unsettled_urls")
+        # What is in complete feed files, not what was handed to the exporter.
+        summary["articles_written"] = sum(f["items"] for f in report["files"])
+        summary["articles_undelivered"] = report.pop("undelivered", 0)
         run_id = getattr(spider, "run_id", "")
         sites = self.tally.report(getattr(spider, "ledger", {}))
         manifest = {
@@ -434,7 +453,9 @@ class RunSummary:
             "spider": spider.name,
             "started_at": self.started.strftime("%Y-%m-%dT%H:%M:%SZ"),
             "finished_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "status": "finished" if reason == "finished" else f"failed: {reason}",
+            "status": status.status,
+            "reason": status.reason,
+            "exit_status": status.exit_code,
             "schema_version": SCHEMA_VERSION,
             "extractor_version": getattr(getattr(spider, "profile", None),
                                          "extractor_version", None),
@@ -445,22 +466,90 @@ class RunSummary:
             "timeline": self.tally.timeline.as_dict(),
             "health": stats.get("health/failures", []),
             "layout_drift": stats.get("health/drift", []),
-            **state_report(self.crawler),
+            **report,
             "urls": ledger_report(getattr(spider, "ledger", {}),
                                   getattr(spider, "ledger_emitted", 0)),
             "archive": archive_section(self.crawler),
         }
-        logger.info(
-            "run %s: %d articles written, dropped %s, %d pages fetched, %.1f s",
-            run_id, summary["articles_written"], summary["dropped"] or "none",
-            summary["pages_fetched"], summary["elapsed_seconds"],
-        )
-        for line in site_table(sites):
-            logger.info("%s", line)
         from crawler.feeds import manifest_path
 
         path = manifest_path(self.crawler.settings, spider.name, run_id)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".part")
-        tmp.write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", "utf-8")
-        os.replace(tmp, path)
+        feed_dir = path.parent
+        written = write_manifest(path, manifest, fallback=False)
+        if written != path:
+            # The feed folder refused the manifest: the run cannot claim success.
+            runstatus.fail(self.crawler, runstatus.DELIVERY,
+                           f"cannot write the manifest in {feed_dir}")
+            status = runstatus.decide(self.crawler, reason)
+            manifest.update(status=status.status, reason=status.reason,
+                            exit_status=status.exit_code)
+            fallback = manifest_fallback_dir(self.crawler.settings.get("SUMMARY_FALLBACK_DIR"))
+            written = write_manifest(fallback / path.name, manifest)
+        runstatus.remember(self.crawler, status)
+        logger.log(
+            logging.INFO if status.status == "finished" else logging.ERROR,
+            "run %s %s%s: %d articles written, %d undelivered, dropped %s, %d pages fetched, "
+            "%.1f s; manifest: %s",
+            run_id, status.status, f" ({status.reason})" if status.reason else "",
+            summary["articles_written"], summary["articles_undelivered"],
+            summary["dropped"] or "none", summary["pages_fetched"],
+            summary["elapsed_seconds"], written or "stderr",
+        )
+        for line in site_table(sites):
+            logger.info("%s", line)
+
+
+def check_start_pages(crawler: Crawler, spider: Spider) -> None:
+    """A run none of whose start pages (topic pages, feeds) could be fetched did nothing:
+    a wrong MIRROR, a host that does not resolve, the site down. It must not pass as a run
+    that found nothing new. (Redis mode: another worker may have fetched them.)"""
+    from crawler import runstatus
+
+    starts = list(getattr(spider, "topic_urls", []) or [])
+    if not starts or crawler.settings.get("REDIS_URL") or crawler.stats is None:
+        return
+    if crawler.stats.get_value("discovery/start_pages_fetched", 0):
+        return
+    if runstatus.failures(crawler) or crawler.stats.get_value("health/failed"):
+        return  # the run failed for another reason first
+    ledger = getattr(spider, "ledger", {})
+    errors = [ledger[u][1] for u in starts if u in ledger and ledger[u][0] == "failed"]
+    first = f" (e.g. {starts[0]}: {errors[0]})" if errors else ""
+    runstatus.fail(crawler, runstatus.NOTHING,
+                   f"none of the {len(starts)} start pages could be fetched{first}")
+
+
+def manifest_fallback_dir(setting: str = "") -> Path:
+    """Where a manifest goes when FEED_DIR refuses it (full, read-only): SUMMARY_FALLBACK_DIR,
+    else $VNNEWS_MANIFEST_FALLBACK, else <temp dir>/vnnews-manifests."""
+    import tempfile
+
+    return Path(setting or os.environ.get("VNNEWS_MANIFEST_FALLBACK", "")
+                or Path(tempfile.gettempdir()) / "vnnews-manifests")
+
+
+def write_manifest(path: Path, manifest: dict[str, Any], *,
+                   fallback: bool = True) -> Path | None:
+    """Write the manifest atomically at ``path``; if that fails and ``fallback``, as one JSON
+    line on stderr. Returns where it went (None: not written, or stderr)."""
+    import sys
+
+    text = json.dumps(manifest, ensure_ascii=False, indent=2) + "\n"
+    for target in (path,):
+        tmp = target.with_name(target.name + ".part")
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with tmp.open("w", encoding="utf-8") as fh:
+                fh.write(text)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, target)
+            return target
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                tmp.unlink(missing_ok=True)
+            logger.error("cannot write the manifest %s: %s", target, exc.strerror or exc)
+    if not fallback:
+        return None
+    print("manifest: " + json.dumps(manifest, ensure_ascii=False), file=sys.stderr)
+    return None

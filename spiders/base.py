@@ -102,7 +102,33 @@ class SiteSpider(scrapy.Spider):
         crawler.signals.connect(spider._on_dropped, signal=signals.item_dropped)
         crawler.signals.connect(spider._on_error, signal=signals.item_error)
         crawler.signals.connect(spider._on_dropped_request, signal=signals.request_dropped)
+        crawler.signals.connect(spider._on_scheduled, signal=signals.request_scheduled)
         return spider
+
+    def _on_scheduled(self, request: scrapy.Request, spider: Any) -> None:
+        """Scrapy's offsite filter drops a redirect that leaves the site at scheduling time,
+        silently (no errback, no signal): account for its article here."""
+        url = request.meta.get("discovered_url")
+        if not url or not request.meta.get("redirect_urls") or request.dont_filter:
+            return
+        if any(p.on_site(request.url) for p in self.profiles):
+            return
+        if self.ledger.get(url, ("", ""))[0] != "pending":
+            return
+        from urllib.parse import urlsplit
+
+        self.crawler.stats.inc_value("fetch/offsite_redirect")
+        host = urlsplit(request.url).hostname or request.url
+        logger.warning("redirected off the site to %s: %s", host, url)
+        self.ledger[url] = ("failed", f"off-site redirect to {host}")
+
+    def settle_unfinished(self, why: str) -> int:
+        """At the end of a run, give every URL still pending an outcome (nothing stays
+        pending in a manifest); returns how many there were."""
+        unfinished = [u for u, (outcome, _) in self.ledger.items() if outcome == "pending"]
+        for url in unfinished:
+            self.ledger[url] = ("not_fetched", why)
+        return len(unfinished)
 
     def _on_dropped_request(self, request: scrapy.Request, spider: Any) -> None:
         """The scheduler refused a request (already seen): a redirect that comes back to a
@@ -133,6 +159,13 @@ class SiteSpider(scrapy.Spider):
             self.ledger_emitted += 1
         else:
             self.ledger[origin] = (outcome, reason)
+
+    def account_undelivered(self, urls: list[str], reason: str) -> None:
+        """Articles whose feed file failed: counted as emitted when handed to the exporter,
+        they are not delivered (the next run fetches them again)."""
+        for url in urls:
+            self.ledger[url] = ("undelivered", reason)
+        self.ledger_emitted = max(0, self.ledger_emitted - len(urls))
 
     def _on_scraped(self, item: Any, response: Any, spider: Any) -> None:
         self._settle(item, "emitted", "")
@@ -274,6 +307,8 @@ class SiteSpider(scrapy.Spider):
         """Article links from an RSS/Atom feed, a (news) sitemap or a sitemap index."""
         stats = self.crawler.stats
         stats.inc_value("discovery/feeds")
+        if response.meta.get("feed_depth", 0) == 0:
+            stats.inc_value("discovery/start_pages_fetched")
         self.ledger[response.request.url if response.request else response.url] = ("feed", "")
         entries = feed_entries(response.body)
         if entries is None:
@@ -302,6 +337,8 @@ class SiteSpider(scrapy.Spider):
         topic: str = response.meta.get("topic", response.url)
         stats = self.crawler.stats
         stats.inc_value("discovery/list_pages")
+        if page == 1:
+            stats.inc_value("discovery/start_pages_fetched")
         request_url = response.request.url if response.request else response.url
         if response.status == 304:
             # Unchanged since the last finished run: nothing new on it or after it.

@@ -46,7 +46,8 @@ def test_article_body_renamed_fails_the_run(tmp_path: Path, serve: Callable[[Pat
                            .replace('itemprop="articleBody"', ""))
     result = run_crawl("baohatinh", serve(root), tmp_path / "out")
     assert result.returncode == 3, result.log[-2000:]
-    assert result.manifest["status"] == "failed: layout_changed"
+    assert result.manifest["status"] == "failed"
+    assert result.manifest["reason"].startswith("layout_changed: baohatinh.vn: article missing")
     failure = result.manifest["health"][0]
     assert failure["site"] == "baohatinh.vn" and failure["field"] == "article"
     assert failure["kind"] == "fallback_filled"

@@ -155,12 +155,14 @@ def test_sigkill_then_resume_delivers_every_article_exactly_once(tmp_path: Path)
     server, base = slow_server()
     try:
         proc = start_crawl(base, out)
-        # Kill it once two files are complete and a third is being written.
-        wait_for(lambda: len(list(out.glob("*.jsonl"))) >= 2 and list(out.glob("*.part")))
+        # Kill it once two files are complete and a third is being written (the feed's .part:
+        # the run's WARC archive is a .part from its start to its end).
+        wait_for(lambda: len(list(out.glob("*.jsonl"))) >= 2
+                 and list(out.glob("*.jsonl.part")))
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
         killed = sorted(out.glob("*.jsonl"))
-        assert list(out.glob("*.part")), "the kill left a partial file behind"
+        assert list(out.glob("*.jsonl.part")), "the kill left a partial file behind"
         # A second run with the same command and store completes the crawl.
         proc2 = start_crawl(base, out)
         _, err = proc2.communicate(timeout=120)

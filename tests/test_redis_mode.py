@@ -111,7 +111,7 @@ def test_killed_worker_others_finish_and_a_rerun_delivers_its_articles(
     victim_run: list[str] = []
 
     def victim_busy() -> bool:
-        for m in out.glob("*.part"):
+        for m in out.glob("*.jsonl.part"):  # a feed file (WARC .part files live all run)
             for done in out.glob("*.jsonl"):
                 run = done.name.split("-", 1)[1].rsplit("-", 1)[0]
                 if run in m.name:

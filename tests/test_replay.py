@@ -89,3 +89,14 @@ def test_index_resolves_revisits_and_keeps_304_for_conditional_requests(tmp_path
     only_revisit = ArchiveIndex([tmp_path / "s-run1-0001.warc.gz"])
     with pytest.raises(KeyError):
         only_revisit.read(only_revisit.by_url["https://a.vn/"][0])
+
+
+def test_replay_of_nothing_is_one_error_line(tmp_path: Path) -> None:
+    for target in (tmp_path / "missing.warc.gz", tmp_path):
+        proc = subprocess.run([sys.executable, "-m", "scrapy", "crawl", "baohatinh",
+                               "-s", f"REPLAY={target}", "-s", f"FEED_DIR={tmp_path / 'o'}",
+                               "-s", "STATE_URI=none"],
+                              cwd=ROOT, capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 2
+        errors = [ln for ln in proc.stderr.splitlines() if ln.startswith("error: REPLAY")]
+        assert len(errors) == 1 and "Traceback" not in proc.stderr

@@ -2,6 +2,14 @@
 
 The fixture page of the seed article, and its markup variants, must extract to exactly the
 text a reader sees: title, lead, body paragraphs, image captions, topic and related titles.
+The variants lay the same article out in every form the CMS family's real pages use
+(fixtures/README.md): bylines as a right-aligned last line, ``div.t1 > span.t2``,
+``div.article__author`` in the body or in the footer (with the meta row's ``.author``); tags
+boxes with or without a heading, '#'-prefixed links; the "Chủ đề" and "Đọc thêm" boxes under
+different wrappers (``box-related``, ``related-news``, ``box-category``, ``section.suggest``),
+inline related boxes in the body; ``table.picture``, ``figure`` and PhotoCMS captions; ``<p>``
+or bare ``<div>`` paragraphs; and section boxes ("Tin cùng chuyên mục", "Có thể bạn quan tâm")
+that are neither body nor related.
 """
 
 from __future__ import annotations
@@ -16,7 +24,8 @@ from conftest import FIXTURES
 
 from crawler.extract import extract_article
 
-CASES = ("seed", "seed_figure", "seed_div")
+CASES = ("seed", "seed_figure", "seed_div", "seed_t1t2", "seed_author_body",
+         "seed_author_footer")
 IMAGE_LINE = re.compile(r"\.(jpe?g|png|webp)$", re.I)
 
 
@@ -87,6 +96,8 @@ def test_seed_page_extracts_exactly_as_the_reader_sees_it(case: str, seed_text: 
     assert [img["caption"] for img in art.images] == seed_text.captions
     assert art.topics == seed_text.topics
     assert [r["title"] for r in art.related] == seed_text.related
-    assert art.authors and all(a not in art.body for a in art.authors)
+    assert art.authors == ["Thu Hà"] and "Thu Hà" not in art.body
+    assert art.tags == ["Nghị quyết 06", "công đoàn", "giai cấp công nhân", "Tỉnh ủy Hà Tĩnh"]
+    assert art.section == "Chính trị"
     assert art.published_at and art.published_at.endswith("+07:00")
     assert art.article_id and art.url.endswith(f"-post{art.article_id}.html")

@@ -103,6 +103,7 @@ def test_server_answers_only_files_inside_a_host_folder(site: Path, target: str)
 @pytest.mark.parametrize("target", [
     "/example.vn/a%00.html", "/example.vn/%00", "/%00/x", "/example.vn/" + "a" * 5000,
     "/" + "b" * 5000 + "/x", "/example.vn/%ff%fe.html", "/example.vn/a%0a.html",
+    "/example.vn/a-post1.html?q=" + "c" * 5000,
 ])
 def test_server_answers_400_to_malformed_paths_without_a_traceback(
         site: Path, target: str, capfd: pytest.CaptureFixture[str]) -> None:
@@ -124,5 +125,20 @@ def test_the_fixture_tree_is_not_reachable_through_dot_dot() -> None:
     try:
         assert _raw_get(base, "/../build.py")[0] == 404
         assert _raw_get(base, "/baohatinh.vn/../../build.py")[0] == 404
+    finally:
+        server.shutdown()
+
+
+def test_queries_no_file_can_hold_fall_back_to_the_page(site: Path) -> None:
+    for query in ("a/b", "../../secret.txt", "x" * 400, "%00"):
+        found = resolve(site, "example.vn", "/a-post1.html", query)
+        assert found is not None and found.name == "a-post1.html", query
+
+
+def test_odd_queries_still_answer_the_page(site: Path) -> None:
+    server, base = serve_in_thread(0, site)
+    try:
+        for query in ("q=%ff", "q=%00", "a/b", "utm_source=x%2F..%2F"):
+            assert _raw_get(base, f"/example.vn/a-post1.html?{query}") == (200, b"article")
     finally:
         server.shutdown()

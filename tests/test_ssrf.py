@@ -41,7 +41,7 @@ SPELLINGS = ("127.1", "0x7f000001", "2130706433", "0177.0.0.1", "127.000.000.001
 
 BLOCKED = (*SPELLINGS, "localhost", "a.localhost", "10.0.0.1", "100.64.1.1", "169.254.169.254",
            "0.0.0.0", "224.0.0.251", "192.168.1.1", "[fe80::1]", "[fc00::1]", "255.255.255.255",
-           "0", "1.2.3.999", "0x100000000", "08.0.0.1")
+           "0", "1.2.3.999", "0x100000000", "08.0.0.1", "127.0.0.1%2e", "a b.vn", "a..vn")
 
 
 @pytest.mark.parametrize("host", BLOCKED)
@@ -191,6 +191,7 @@ def _hostile_site(port: int, site_port: int) -> dict[str, tuple[int, dict[str, s
     target = [f"http://{s}:{port}" for s in SPELLINGS]
     pages: dict[str, tuple[int, dict[str, str], str]] = {
         "/robots.txt": (200, {"Content-Type": "text/plain"}, "User-agent: *\nAllow: /\n"),
+        "www:/robots.txt": (302, {"Location": f"http://0x7f000001:{port}/robots.txt"}, ""),
         "/topic/": (302, {"Location": f"http://2130706433:{port}/topic/"}, ""),
         "/meta-post300.html": (200, {}, '<html><head><meta http-equiv="refresh" content="0;'
                                f'url=http://0x7f.1:{port}/m-post301.html"></head></html>'),
@@ -243,8 +244,11 @@ def site(listener: tuple[int, list[str]],
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
-            seen.append(self.path)
-            status, headers, body = pages.get(self.path, (404, {}, "not found"))
+            host = (self.headers.get("Host") or "").split(":")[0]
+            seen.append(self.path if host == "site.test" else f"{host}{self.path}")
+            # www.site.test's robots.txt redirects to the listener.
+            key = f"www:{self.path}" if host == "www.site.test" else self.path
+            status, headers, body = pages.get(key, pages.get(self.path, (404, {}, "none")))
             data = body.encode()
             self.send_response(status)
             headers = {"Content-Type": "text/html; charset=utf-8", **headers}
@@ -272,6 +276,18 @@ def site(listener: tuple[int, list[str]],
     server.shutdown()
 
 
+def _name_resolving_to_loopback() -> str | None:
+    """This machine's host name when the system resolver maps it to a loopback address (a
+    name no rule refuses by its spelling), else None."""
+    name = socket.gethostname()
+    try:
+        infos = socket.getaddrinfo(name, 80, type=socket.SOCK_STREAM)
+    except OSError:
+        return None
+    loopback = infos and all(ipaddress.ip_address(i[4][0]).is_loopback for i in infos)
+    return name if loopback else None
+
+
 def _refusal_lines(log: str) -> list[str]:
     return [line for line in log.splitlines()
             if "refused" in line and (" WARNING: " in line or " ERROR: " in line)]
@@ -293,7 +309,7 @@ def _crawl(tmp_path: Path, start: list[str], hosts: dict[str, str]) -> tuple[int
 
 def test_hostile_site_makes_no_connection_to_the_listener(
         tmp_path: Path, listener: tuple[int, list[str]], site: tuple[int, list[str]]) -> None:
-    _port, hits = listener
+    port, hits = listener
     site_port, seen = site
     hosts = {"site.test": "127.0.0.2", "www.site.test": "127.0.0.2",
              "evil.site.test": "127.0.0.1", "other.test": "127.0.0.1"}
@@ -302,7 +318,9 @@ def test_hostile_site_makes_no_connection_to_the_listener(
     assert hits == [], f"connections reached the listener: {hits}\n{log[-3000:]}"
     # The crawl did run: the site (reached through the pinned, checked address) was read.
     assert "/" in seen and "/robots.txt" in seen and "/meta-post300.html" in seen
-    assert "/w-post503.html" in seen  # a subdomain on the site's own network is fine
+    # A subdomain on the site's own network is fine; its robots.txt redirect is not.
+    assert "www.site.test/robots.txt" in seen and "www.site.test/w-post503.html" in seen
+    assert f"refused request to http://0x7f000001:{port}/robots.txt" in log
     assert "Traceback" not in log
     counters = manifest["counters"]
     assert counters["fetch/refused"] >= len(SPELLINGS) + 4
@@ -326,11 +344,17 @@ def test_numeric_and_resolving_start_urls_make_no_connection(
     port, hits = listener
     start = [f"http://{s}:{port}/" for s in SPELLINGS] + [f"http://evil.test:{port}/",
                                                           f"http://localhost:{port}/"]
+    system = _name_resolving_to_loopback()
+    if system:
+        # Resolved by the system resolver (not pinned): its answer is checked too.
+        start.append(f"http://{system}:{port}/")
     _code, log, manifest = _crawl(tmp_path, start, {"evil.test": "127.0.0.1"})
     assert hits == [], f"connections reached the listener: {hits}\n{log[-3000:]}"
     assert "Traceback" not in log
     assert manifest["counters"]["fetch/refused"] == len(start)
     assert "evil.test resolves to a loopback address 127.0.0.1" in log
+    if system:
+        assert f"{system.lower()} resolves to a loopback address" in log
     assert len(_refusal_lines(log)) == len(start)
 
 

@@ -391,6 +391,20 @@ NOW = datetime(2025, 9, 1, 12, 0, 0, tzinfo=VN_TZ)
         ("Hôm nay, 08:15", "2025-09-01T08:15:00+07:00"),
         ("vừa xong", "2025-09-01T12:00:00+07:00"),
         ("Vừa xong", "2025-09-01T12:00:00+07:00"),
+        # Day first, as Vietnamese sites write dates, whatever the separator.
+        ("03-08-2011", "2011-08-03T00:00:00+07:00"),
+        ("13-08-2011", "2011-08-13T00:00:00+07:00"),
+        ("03.08.2011, 8:25 PM", "2011-08-03T20:25:00+07:00"),
+        # Vietnamese 12-hour markers: SA (sáng, morning) and CH (chiều, afternoon).
+        ("03-08-2011 08:25:17 CH", "2011-08-03T20:25:17+07:00"),
+        ("03/08/2011 12:05 SA", "2011-08-03T00:05:00+07:00"),
+        ("03/08/2011 09:05 SA", "2011-08-03T09:05:00+07:00"),
+        ("Thứ 4, 01/12/2021 | 11:51:00 [GMT +7]", "2021-12-01T11:51:00+07:00"),
+        ("10:30, 15/05/2011", "2011-05-15T10:30:00+07:00"),
+        ("05/09/2026 - 22:17", "2026-09-05T22:17:00+07:00"),
+        # Alone, an ambiguous a/b/yyyy is read day first; the generic extractor settles
+        # month-first metas against the page's other dates (test_generic_rules).
+        ("9/5/2026 10:17:01 PM", "2026-05-09T22:17:01+07:00"),
     ],
 )
 def test_parse_vn_datetime(raw: str, expected: str) -> None:

@@ -1,8 +1,13 @@
 """``scrapy crawl``, with checks before the crawl and an exit status that tells the truth.
 
-Before anything starts: spider arguments, the feed directory and the state store are checked;
-a problem is one line on stderr and exit status 2. After the crawl: a run the health monitor
-failed (layout change) or that did not finish exits non-zero, so a scheduler notices.
+Before anything starts: spider arguments, the feed directory and the state store (lock,
+integrity) are checked; a problem is one line on stderr and exit status 2. After the crawl,
+the exit status is the one the run's manifest states (crawler.runstatus):
+
+0 finished; 1 closed early (state store or Redis lost mid-run, stopped by a signal); 2 bad
+input, lock held, state store unreadable or corrupted; 3 layout changed; 4 delivery failed
+(a feed file or the manifest could not be written); 5 nothing fetched (no start page could be
+fetched); 6 finished with crawler errors on some pages.
 """
 
 from __future__ import annotations
@@ -20,8 +25,9 @@ if TYPE_CHECKING:
 
     from scrapy.crawler import Crawler
 
-EXIT_BAD_INPUT = 2
-EXIT_UNHEALTHY = 3
+from crawler.runstatus import EXIT_BAD_INPUT, EXIT_UNHEALTHY, decide, decided
+
+__all__ = ["EXIT_BAD_INPUT", "EXIT_UNHEALTHY", "Command", "PreflightError", "preflight"]
 
 
 class PreflightError(Exception):
@@ -49,6 +55,8 @@ def preflight(crawler: Crawler, spider_name: str, spargs: dict[str, Any]) -> Non
 
     if project_feed_dir_used(crawler.settings):
         check_feed_dir(crawler, spider_name)
+    # The lock hook needs the spider's sites, which depend on its arguments.
+    crawler.__dict__["_vnnews_spargs"] = dict(spargs)
     for hook in crawler.settings.getlist("PREFLIGHT_CHECKS"):
         from scrapy.utils.misc import load_object
 
@@ -170,9 +178,8 @@ class Command(ScrapyCrawlCommand):
             self.exitcode = 1
             return
         stats = crawler.stats.get_stats() if crawler.stats else {}
-        if stats.get("health/failed"):
-            self.exitcode = EXIT_UNHEALTHY
-        elif stats.get("finish_reason") != "finished":
-            # No finish reason at all: the spider was never closed (a second SIGTERM/SIGINT
-            # forced an unclean shutdown), so nothing says the run's output is complete.
-            self.exitcode = 1
+        # The run summary decided (and wrote in the manifest); without it (SUMMARY_ENABLED
+        # off), the same rules. A run whose engine never closed (no finish reason) did not
+        # finish.
+        status = decided(crawler) or decide(crawler, stats.get("finish_reason") or "unclean")
+        self.exitcode = status.exit_code

@@ -21,8 +21,22 @@ class Command(ScrapyCommand):
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         rows = [(p.slug, p.family or "-", ",".join(p.domains), p.extractor_version,
-                 "unverified" if p.extra.get("unverified") else "verified")
+                 _status(p.extra.get("unverified")))
                 for p in sorted(registry().values(), key=lambda p: p.slug)]
         widths = [max(len(r[i]) for r in rows) for i in range(5)]
         for row in rows:
             print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+
+
+def _status(unverified: Any) -> str:
+    """"verified", "unverified" (no real page behind the profile) or the parts still
+    unverified when only some were checked on real pages ("unverified: list pages").
+
+    >>> _status(None), _status(True), _status(("list pages",))
+    ('verified', 'unverified', 'unverified: list pages')
+    """
+    if not unverified:
+        return "verified"
+    if isinstance(unverified, (tuple, list)):
+        return "unverified: " + ", ".join(unverified)
+    return "unverified"

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin
@@ -72,7 +72,7 @@ NEVER_TEXT_TAGS = frozenset(
      "audio", "object", "embed", "template", "select", "input", "textarea", "link", "meta"}
 )
 BLOCK_TAGS = frozenset(
-    {"p", "div", "section", "article", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6",
+    {"p", "div", "section", "article", "blockquote", "form", "h1", "h2", "h3", "h4", "h5", "h6",
      "ul", "ol", "li", "table", "tbody", "thead", "tfoot", "tr", "td", "th", "figure",
      "center", "pre", "header", "footer", "aside", "main", "dl", "dt", "dd", "hr"}
 )
@@ -83,10 +83,18 @@ _RIGHT_ALIGNED = re.compile(r"text-align\s*:\s*right", re.I)
 
 @dataclass
 class Block:
-    """One paragraph of text found in the body, with what the walker knows about it."""
+    """One paragraph of text found in the body, with what the walker knows about it:
+    right-aligned, wholly bold (``<b>``/``<strong>``: bylines, subheads, source lines),
+    wholly italic (``<em>``/``<i>``: photo captions written as paragraphs), how many
+    images of the body came before it (to pair "Ảnh: ..." lines with their image)
+    and the tag of the block element holding it."""
 
     text: str
     right_aligned: bool = False
+    bold: bool = False
+    italic: bool = False
+    images_before: int = 0
+    tag: str = ""
 
 
 @dataclass
@@ -107,14 +115,17 @@ class BodyRules:
 class _Matcher:
     """Membership test "does a rule match this element", by simple tests or a CSS set."""
 
-    def __init__(self, body: Selector, css: tuple[str, ...]):
+    def __init__(self, body: Selector, css: tuple[str, ...], elements: Collection[Any] = ()):
         self.tests = simple_tests(css) if css else ()
         self.found: dict[Any, Selector] = {}
+        self.elements = elements
         if self.tests is None:
             for n in body.css(", ".join(css)):
                 self.found.setdefault(n.root, n)
 
     def __contains__(self, el: Any) -> bool:
+        if self.elements and el in self.elements:
+            return True
         if self.tests is None:
             return el in self.found
         return bool(self.tests) and matches_any(el, self.tests)
@@ -123,13 +134,41 @@ class _Matcher:
         return self.found.get(el) or Selector(root=el, type="html")
 
 
-def walk_body(body: Selector, url: str, rules: BodyRules) -> BodyParts:
-    """Split a content element into text blocks and captioned images, in document order."""
-    skip = _Matcher(body, rules.skip_css)
+def is_page_wrapper(el: Any) -> bool:
+    """A form that wraps the page rather than being a box in it: ASP.NET and DotNetNuke
+    sites put the whole page in ``<form id="aspnetForm">``. It holds the headline or several
+    paragraphs; a search, login or comment form holds neither.
+
+    >>> is_page_wrapper(etree.fromstring("<form><div><h1>T</h1><p>a</p></div></form>"))
+    True
+    >>> is_page_wrapper(etree.fromstring("<form><p>Tên</p><input name='q'/></form>"))
+    False
+    """
+    if next(el.iter("h1"), None) is not None:
+        return True
+    paragraphs = el.iter("p")
+    return all(next(paragraphs, None) is not None for _ in range(_WRAPPER_MIN_PARAGRAPHS))
+
+
+_WRAPPER_MIN_PARAGRAPHS = 5
+
+
+def walk_body(body: Selector, url: str, rules: BodyRules,
+              skip_elements: Collection[Any] = ()) -> BodyParts:
+    """Split a content element into text blocks and captioned images, in document order.
+    ``skip_elements``: lxml elements to leave out with their subtree (a generic extractor's
+    headline block, related boxes...)."""
+    skip = _Matcher(body, rules.skip_css, skip_elements)
     boxes = _Matcher(body, rules.image_box_css)
     parts = BodyParts()
     _walk(body.root, url, rules, skip, boxes, parts)
     return parts
+
+
+_BOLD, _ITALIC = 1, 2
+_STYLE_OF = {"b": _BOLD, "strong": _BOLD, "em": _ITALIC, "i": _ITALIC}
+# A chunk of a paragraph's text and its style (_BOLD | _ITALIC bits).
+Chunk = tuple[str, int]
 
 
 @dataclass
@@ -140,16 +179,29 @@ class _Open:
     el: Any
     children: Iterator[Any]
     right: bool
-    buf: list[str]
+    buf: list[Chunk]
 
     @classmethod
     def of(cls, el: Any) -> _Open:
-        return cls(el, iter(el), _is_right_aligned(el), [el.text or ""])
+        return cls(el, iter(el), _is_right_aligned(el), [(el.text or "", 0)])
 
     def flush(self, parts: BodyParts) -> None:
-        for line in "".join(self.buf).split("\n"):
-            if line.strip():
-                parts.blocks.append(Block(line.strip(), self.right))
+        line: list[str] = []
+        style = _BOLD | _ITALIC
+        tag = self.el.tag.lower() if isinstance(self.el.tag, str) else ""
+        for text, chunk_style in [*self.buf, ("\n", 0)]:
+            pieces = text.split("\n")
+            for i, piece in enumerate(pieces):
+                if i:  # a line ends here
+                    done = "".join(line).strip()
+                    if done:
+                        parts.blocks.append(Block(done, self.right, bool(style & _BOLD),
+                                                  bool(style & _ITALIC), len(parts.images),
+                                                  tag))
+                    line, style = [], _BOLD | _ITALIC
+                if piece.strip():
+                    style &= chunk_style
+                line.append(piece)
         self.buf.clear()
 
 
@@ -165,15 +217,16 @@ def _walk(root: Any, url: str, rules: BodyRules, skip: _Matcher, boxes: _Matcher
             top.flush(parts)
             stack.pop()
             if stack:  # the block's tail continues its parent's paragraph
-                stack[-1].buf.append(top.el.tail or "")
+                stack[-1].buf.append((top.el.tail or "", 0))
             continue
         buf = top.buf
-        tail = child.tail or ""
+        tail = (child.tail or "", 0)
         if not isinstance(child.tag, str):  # comments, processing instructions
             buf.append(tail)
             continue
         tag = child.tag.lower()
-        if tag in NEVER_TEXT_TAGS or child in skip:
+        if (tag in NEVER_TEXT_TAGS and not (tag == "form" and is_page_wrapper(child))) \
+                or child in skip:
             buf.append(tail)
             continue
         if child in boxes:
@@ -188,14 +241,14 @@ def _walk(root: Any, url: str, rules: BodyRules, skip: _Matcher, boxes: _Matcher
             buf.append(tail)
             continue
         if tag == "br":
-            buf.append("\n" + tail)
+            buf.append(("\n" + tail[0], 0))
             continue
         if tag in BLOCK_TAGS:
             top.flush(parts)
             stack.append(_Open.of(child))
             continue
         # Inline element: its text joins the current paragraph; images inside are kept.
-        buf.append(_inline_text(child, skip))
+        buf.extend(_inline_chunks(child, skip))
         for img_el in child.iter("img"):
             img = _image(img_el, url)
             if img:
@@ -203,28 +256,34 @@ def _walk(root: Any, url: str, rules: BodyRules, skip: _Matcher, boxes: _Matcher
         buf.append(tail)
 
 
-def _inline_text(el: Any, skip: _Matcher) -> str:
-    """Text of an inline element and its descendants (line breaks as newlines, never-text
-    and skipped elements left out); iterative, like _walk."""
-    out: list[str] = [el.text or ""]
-    stack: list[tuple[Any, Iterator[Any]]] = [(el, iter(el))]
+def _inline_chunks(el: Any, skip: _Matcher) -> list[Chunk]:
+    """Text of an inline element and its descendants, in chunks with their style (line
+    breaks as newlines, never-text and skipped elements left out); iterative, like _walk."""
+    style = _STYLE_OF.get(el.tag.lower(), 0)
+    out: list[Chunk] = [(el.text or "", style)]
+    stack: list[tuple[Any, Iterator[Any], int]] = [(el, iter(el), style)]
     while stack:
-        parent, children = stack[-1]
+        parent, children, parent_style = stack[-1]
         child = next(children, None)
         if child is None:
             stack.pop()
-            if stack:
-                out.append(parent.tail or "")
+            if stack:  # the tail belongs to the enclosing element's text
+                out.append((parent.tail or "", stack[-1][2]))
             continue
         tag = child.tag.lower() if isinstance(child.tag, str) else None
         if tag == "br":
-            out.append("\n")
+            out.append(("\n", parent_style))
         elif tag is not None and tag not in NEVER_TEXT_TAGS and child not in skip:
-            out.append(child.text or "")
-            stack.append((child, iter(child)))
+            child_style = parent_style | _STYLE_OF.get(tag, 0)
+            out.append((child.text or "", child_style))
+            stack.append((child, iter(child), child_style))
             continue  # its tail is added when its subtree is done
-        out.append(child.tail or "")
-    return "".join(out)
+        out.append((child.tail or "", parent_style))
+    return out
+
+
+def _inline_text(el: Any, skip: _Matcher) -> str:
+    return "".join(text for text, _ in _inline_chunks(el, skip))
 
 
 def _is_right_aligned(el: Any) -> bool:

@@ -14,15 +14,20 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Collection
 from typing import Any
 
+from lxml import etree
 from parsel import Selector
 
 from crawler.extract.base import (
+    Block,
     BodyRules,
     NotAnArticle,
     clean_label,
+    decode_html,
     first_date,
+    is_page_wrapper,
     jsonld_article,
     jsonld_breadcrumb,
     jsonld_keywords,
@@ -34,7 +39,7 @@ from crawler.extract.base import (
     selector_for,
     walk_body,
 )
-from crawler.text import normalize_text, split_authors
+from crawler.text import normalize_text, parse_vn_datetime, split_authors
 
 EXTRACTOR_VERSION = "generic/2026.03"
 
@@ -53,6 +58,8 @@ GENERIC_RULES = BodyRules(
         "[class*=comment]", "[class*=banner]", "[class*=share]", "[class*=social]",
         "[class*=tindnd]", "[id*=adzone]", "[id^=ads]", "[class*=ads-]", "table.article",
         ".notebox", ".readmore-body-box", "zone", "[class*=tag_]", "[class*=tags]",
+        # Fact panels beside the story ("sc-hightlight-box" as OneCMS spells it).
+        "[class*=highlight]", "[class*=hightlight]", "[class*=factbox]",
     ),
     image_box_css=(
         "figure", "table.picture", "table.image", "table.MASTERCMS_TPL_TABLE",
@@ -63,7 +70,8 @@ GENERIC_RULES = BodyRules(
         ".caption", ".image-caption", "p.Image",
     ),
 )
-_PARAGRAPH_TAGS = ("p", "div", "td", "li", "blockquote", "pre")
+# figcaption: photo stories carry their whole text in captions.
+_PARAGRAPH_TAGS = ("p", "div", "td", "li", "blockquote", "pre", "figcaption")
 _MIN_PARAGRAPH_CHARS = 25
 # An article has at least this much prose in its container; a list page's teasers don't
 # reach it once link text is discounted.
@@ -120,8 +128,13 @@ def paragraph_score(text: str, link_chars: int) -> float:
 
 # --- element helpers ----------------------------------------------------------------------
 
+_CHROME_TAGS = frozenset({"script", "style", "noscript", "nav", "header", "footer", "aside"})
+
+
 def _skippable(el: Any) -> bool:
-    return el.tag in ("script", "style", "noscript", "nav", "header", "footer", "aside", "form")
+    if el.tag == "form":
+        return not is_page_wrapper(el)
+    return el.tag in _CHROME_TAGS
 
 
 def _own_text(el: Any) -> str:
@@ -182,6 +195,8 @@ def score_containers(root: Any) -> dict[Any, float]:
         if score <= 0:
             continue
         parent = el.getparent()
+        if el.tag == "figcaption" and parent is not None and parent.tag == "figure":
+            parent = parent.getparent()  # a caption scores the block its figure sits in
         if parent is not None:
             scores[parent] = scores.get(parent, 0.0) + score
             grand = parent.getparent()
@@ -198,8 +213,9 @@ def best_container(sel: Selector) -> Selector | None:
     return Selector(root=best, type="html") if scores[best] > 0 else None
 
 
-def _linked_headings(container: Selector) -> int:
-    return len(container.xpath(".//*[self::h2 or self::h3 or self::h4][.//a[@href]]"))
+def _linked_headings(container: Selector, exclude: Collection[Any] = ()) -> int:
+    headings = container.xpath(".//*[self::h2 or self::h3 or self::h4][.//a[@href]]")
+    return sum(1 for h in headings if not any(_inside(h.root, box) for box in exclude))
 
 
 def link_density(container: Selector) -> float:
@@ -209,7 +225,7 @@ def link_density(container: Selector) -> float:
 
 
 def looks_like_list(container: Selector, paragraphs: list[str], *, declared: bool,
-                    news_article: bool = False) -> bool:
+                    news_article: bool = False, exclude: Collection[Any] = ()) -> bool:
     """Teaser lists: mostly link text, many linked headings, or too little prose for an
     article. A page that declares itself an article (og:type, JSON-LD, published time) gets
     the benefit of the doubt on length, a JSON-LD NewsArticle (short news items, briefs)
@@ -225,7 +241,8 @@ def looks_like_list(container: Selector, paragraphs: list[str], *, declared: boo
         return True
     if link_density(container) > 0.4:
         return True
-    return _linked_headings(container) >= max(4, len(sentences) // 2)
+    # Story links in boxes left out of the body (related boxes) do not make it a list.
+    return _linked_headings(container, exclude) >= max(4, len(sentences) // 2)
 
 
 def near_headline(sel: Selector, container: Selector, levels: int = 2) -> bool:
@@ -287,14 +304,30 @@ def strip_site_suffix(title: str, site_name: str | None) -> str:
     return text
 
 
-def generic_lead(sel: Selector) -> str | None:
-    for q in ("[data-role=sapo]", "[class*=sapo]", "p.description", ".the-article-summary",
-              "[class*=summary]", "[class*=lead]"):
+_LEAD_CSS = ("[data-role=sapo]", "[class*=sapo]", "p.description", ".the-article-summary",
+             "[class*=summary]", "[class*=lead]")
+
+
+def generic_lead(sel: Selector, outside: Collection[Any] = ()) -> str | None:
+    """The sapo: the lead-marked element (class sapo/summary/lead...) that agrees with the
+    page's description meta, else that meta, else the first lead-marked element. Elements
+    inside ``outside`` (related boxes, whose teasers have summaries too) are not leads."""
+    described = normalize_text(meta_content(sel, "og:description", "description") or "")
+    candidates: list[str] = []
+    for q in _LEAD_CSS:
         for node in sel.css(q):
+            if any(_inside(node.root, box) for box in outside):
+                continue
             text = normalize_text(" ".join(node.xpath(".//text()").getall()))
             if len(text) >= 40:
+                candidates.append(text)
+    if described:
+        key = described[:30].lower()
+        for text in candidates:
+            if text.lower().startswith(key) or described.lower().startswith(text[:30].lower()):
                 return text
-    return meta_content(sel, "og:description", "description")
+        return described
+    return candidates[0] if candidates else None
 
 
 _DATE_CSS = ("time", "[data-role=publishdate]", "[class*=publish]", "[class*=post-time]",
@@ -319,20 +352,46 @@ def visible_dates(sel: Selector, body: Selector | None = None) -> list[str]:
     for scope in _date_scopes(sel, body):
         values += scope.css("time::attr(datetime)").getall()
         for q in _DATE_CSS:
-            values += [" ".join(n.xpath(".//text()[not(ancestor::script)]").getall())
-                       for n in scope.css(q)[:5]]
+            values += [_with_time(n) for n in scope.css(q)[:5]]
     return values
+
+
+_CLOCK = re.compile(r"(?<![\d:])\d{1,2}[:hg]\d{2}(?!\d)")
+
+
+def _with_time(node: Selector) -> str:
+    """A date element's text, and its parent's when the element holds a date but not the
+    time (``<span class="date">03-08-2011</span> <span class="time">10:15</span>``)."""
+    text = normalize_text(" ".join(node.xpath(".//text()[not(ancestor::script)]").getall()))
+    if _CLOCK.search(text) or parse_vn_datetime(text) is None:
+        return text
+    parent = node.root.getparent()
+    if parent is None:
+        return text
+    around = normalize_text(" ".join(t for t in parent.itertext()))
+    return around if len(around) <= 120 and text in around else text
+
+
+_ISO_START = re.compile(r"\s*\d{4}-\d{1,2}-\d{1,2}")
 
 
 def generic_published(sel: Selector, ld: dict[str, Any],
                       body: Selector | None = None) -> str | None:
-    ld_date = ld.get("datePublished")
-    return first_date(
-        meta_content(sel, "article:published_time", "datePublished", "pubdate",
-                     "og:article:published_time"),
-        ld_date if isinstance(ld_date, str) else None,
-        *visible_dates(sel, body),
-    )
+    """The publication time: a meta tag, else JSON-LD, else the date printed near the
+    headline. A meta written in local notation rather than ISO may be month first (OneCMS
+    writes ``article:published_time`` as "9/5/2026 10:17:01 PM" for 5 September): when it
+    falls on another day than both the JSON-LD and the visible date, those win."""
+    meta = meta_content(sel, "article:published_time", "datePublished", "pubdate",
+                        "og:article:published_time")
+    ld_raw = ld.get("datePublished")
+    machine = first_date(meta)
+    ld_date = first_date(ld_raw if isinstance(ld_raw, str) else None)
+    shown = first_date(*visible_dates(sel, body))
+    if machine and meta and not _ISO_START.match(meta):
+        others = [d for d in (ld_date, shown) if d]
+        if others and all(o[:10] != machine[:10] for o in others):
+            return others[0]
+    return machine or ld_date or shown
 
 
 def generic_modified(sel: Selector, ld: dict[str, Any]) -> str | None:
@@ -346,23 +405,50 @@ def generic_modified(sel: Selector, ld: dict[str, Any]) -> str | None:
 _SITE_LIKE = re.compile(r"\.(vn|com|net|org)\b|online|báo|news|corp", re.I)
 
 
+# Labels a CMS prints where no name was filled in.
+_PLACEHOLDERS = frozenset({"bút danh", "tác giả", "author", "phóng viên", "admin",
+                           "administrator", "biên tập viên", "ban biên tập", "tổng hợp"})
+
+
 def _plausible_name(name: str) -> bool:
-    return 2 <= len(name) <= 40 and not _SITE_LIKE.search(name) and len(name.split()) <= 5
+    return 2 <= len(name) <= 40 and not _SITE_LIKE.search(name) and len(name.split()) <= 5 \
+        and name.casefold() not in _PLACEHOLDERS
 
 
-def generic_authors(sel: Selector, ld: dict[str, Any], last_line: str | None) -> list[str]:
-    """JSON-LD persons, else author-marked elements, else the body's right-aligned last line,
-    else a meta author that is not the site's own name."""
-    sources: list[list[str]] = [jsonld_person_names(ld.get("author"))]
-    for q in ("[data-role=author]", "[class*=author] .name", "p.author", "a.author",
-              "[class*=author-name]", "[rel=author]"):
-        sources.append([" ".join(n.xpath(".//text()").getall()) for n in sel.css(q)])
-    sources += [[last_line or ""], [meta_content(sel, "author") or ""]]
-    for candidates in sources:
+_AUTHOR_CSS = ("[data-role=author]", "[class*=author] .name", "p.author", "a.author",
+               "[class*=author-name]", "[rel=author]", "[class*=author]", "[class*=byline]",
+               "div.t1 > span.t2")
+
+
+def generic_authors(sel: Selector, ld: dict[str, Any], credit: str | None,
+                    source: str | None = None) -> list[str]:
+    """The people credited: the body's closing credit line, else author-marked elements
+    (short ones: a byline, not an author box), else JSON-LD persons, else a meta author that
+    is not the site's own name. A story closing on a source or agency ("Theo Vietnamnet",
+    "TTXVN") credits nobody else unless the page names an author element."""
+    if credit:
+        names = credit_names(credit)
+        if names:
+            return names
+    for q in _AUTHOR_CSS:
+        texts = [normalize_text(" ".join(n.xpath(".//text()[not(ancestor::script)]").getall()))
+                 for n in sel.css(q)]
+        texts = [t for t in texts if t and len(t) <= 60 and not _SOURCE_CREDIT.match(t)]
+        names = _names([n for t in texts for n in credit_names(t)])
+        if names:
+            return names
+    if source:
+        return []
+    for candidates in ([n for n in jsonld_person_names(ld.get("author"))
+                        if not _AGENCY_IN.search(n)], [meta_content(sel, "author") or ""]):
         names = _names(candidates)
         if names:
             return names
     return []
+
+
+_SOURCE_CREDIT = re.compile(r"^\W*(theo|nguồn)\b", re.I)
+_AGENCY_IN = re.compile(r"\b(TTXVN|VNA|Vietnam\+|TTO|AFP|Reuters)\b")
 
 
 def _names(candidates: list[str]) -> list[str]:
@@ -387,8 +473,57 @@ def generic_section(sel: Selector, objs: list[dict[str, Any]]) -> str | None:
     return links[-1] if links else None
 
 
+_TAG_BOX = re.compile(r"(^|[-_\s])(tags?|keywords?|tu-?khoa|tukhoa)($|[-_\s])", re.I)
+_TAG_LABEL = re.compile(r"^\W*(từ khóa|từ khoá|tags?|keywords?)\W*$", re.I)
+_TAG_MAX_CHARS = 60
+
+
+def visible_tags(sel: Selector) -> list[str]:
+    """The tag links of the page's "Từ khóa" box: a box whose class says tags/keywords (or
+    headed "Từ khóa:"/"Tags"), or links marked itemprop=keywords. Meta keywords hold site
+    boilerplate and separators; the box is what the page shows."""
+    boxes: list[Any] = []
+    for el in sel.root.iter("div", "ul", "p", "section", "span", "footer"):
+        if _TAG_BOX.search(el.get("class") or "") or _TAG_BOX.search(el.get("id") or ""):
+            if not any(_inside(el, b) for b in boxes):
+                boxes.append(el)
+    for node in _SHORT_TEXTS(sel.root):
+        if _TAG_LABEL.match(str(node)):
+            label = node.getparent()
+            box = label.getparent() if label is not None else None
+            while box is not None and box.tag in ("span", "strong", "b", "h3", "h4", "i"):
+                box = box.getparent()
+            if box is not None and box.tag not in ("body", "html"):
+                boxes.append(box)
+    keyword_links = [a for a in sel.root.iter("a") if a.get("itemprop") == "keywords"]
+    if keyword_links:
+        return _tag_texts(keyword_links)
+    # The article's own box is the first one after the headline: trending-tag strips sit in
+    # the page header and footer.
+    order = {el: i for i, el in enumerate(sel.root.iter())}
+    h1 = next(sel.root.iter("h1"), None)
+    start = order.get(h1, -1)
+    for box in sorted(boxes, key=lambda b: order.get(b, 0)):
+        if order.get(box, 0) > start:
+            tags = _tag_texts(list(box.iter("a")))
+            if tags:
+                return tags
+    return []
+
+
+def _tag_texts(links: list[Any]) -> list[str]:
+    out: list[str] = []
+    for a in links:
+        text = clean_label(normalize_text(" ".join(a.itertext())))
+        if text and len(text) <= _TAG_MAX_CHARS and not _TAG_LABEL.match(text) \
+                and text not in out:
+            out.append(text)
+    return out
+
+
 def generic_tags(sel: Selector, ld: dict[str, Any]) -> list[str]:
-    values = [p for t in meta_contents(sel, "article:tag") for p in t.split(",")]
+    values = visible_tags(sel)
+    values = values or [p for t in meta_contents(sel, "article:tag") for p in t.split(",")]
     values = values or jsonld_keywords(ld)
     values = values or (meta_content(sel, "news_keywords") or "").split(",")
     out: list[str] = []
@@ -400,42 +535,472 @@ def generic_tags(sel: Selector, ld: dict[str, Any]) -> list[str]:
 
 # --- the extractor ---------------------------------------------------------------------------
 
+_EMPTY_HTML = re.compile(r"^(\s*(?:<!DOCTYPE[^>]*>\s*)?)<html\b([^>]*)>\s*</html\s*>", re.I)
+
+
+def repair_document(html: str | bytes) -> str:
+    """The page with breakage that empties the parsed tree undone: a CMS that writes an empty
+    ``<html ...></html>`` before ``<head>`` (the parser then ends the document there and
+    the whole page is lost).
+
+    >>> repair_document("<!DOCTYPE html><html lang='vi'>\\n</html><head></head><body>x")
+    "<!DOCTYPE html><html lang='vi'><head></head><body>x"
+    """
+    text = decode_html(html) if isinstance(html, bytes) else html
+    return _EMPTY_HTML.sub(r"\1<html\2>", text, count=1)
+
+
 def extract(html: str | bytes, url: str) -> dict[str, Any]:
     """Extract an article from a page of an unknown site; NotAnArticle when no container holds
     article-like prose (list and home pages, galleries, error pages)."""
-    sel = selector_for(html, url)
+    sel = selector_for(repair_document(html), url)
     objs = jsonld_objects(sel)
     ld = jsonld_article(objs)
     title = generic_title(sel, ld)
     container = best_container(sel)
     if container is None or not title:
         raise NotAnArticle("no title or no text container: not an article page")
-    parts = walk_body(container, url, GENERIC_RULES)
-    blocks = list(parts.blocks)
-    last_line = None
-    if blocks and blocks[-1].right_aligned and len(blocks[-1].text) <= 80:
-        last_line = blocks.pop().text  # the byline, as vnexpress and many CMSs write it
+    boxes = related_boxes(sel, url, container)
+    skip = header_elements(container) | {box for box, _ in boxes} | lead_elements(container) \
+        | list_boxes(container.root) | byline_elements(container)
+    parts = walk_body(container, url, GENERIC_RULES, skip)
+    blocks = [b for b in parts.blocks if not _is_meta_line(b.text)]
+    blocks = _captions_out(blocks, parts.images)
+    blocks, credit, source = _trailing_credit(blocks)
+    blocks = photo_story_text(blocks, parts.images)
+    prose = [b for b in blocks if not _is_subhead(b)]
+    if len(prose) >= _MIN_BODY_PARAGRAPHS:
+        blocks = prose  # subheads are not paragraphs: out, as a reader's count leaves them
     paragraphs = [b.text for b in blocks]
     declared = declares_article(sel, ld)
     if not declared and not near_headline(sel, container):
         raise NotAnArticle("no article metadata and no headline next to the text block")
     if looks_like_list(container, [normalize_text(p) for p in paragraphs], declared=declared,
-                       news_article=bool(ld)):
+                       news_article=bool(ld), exclude=[box for box, _ in boxes]):
         raise NotAnArticle("the main text block reads like a list of teasers, not an article")
     return {
         "url": same_site_url(sel, url),
         "title": title,
-        "lead": generic_lead(sel),
+        "lead": generic_lead(sel, [box for box, _ in boxes]),
         "paragraphs": _drop_title_repeats(paragraphs, title),
-        "authors": generic_authors(sel, ld, last_line),
+        "authors": generic_authors(sel, ld, credit, source),
         "published_at": generic_published(sel, ld, container),
         "modified_at": generic_modified(sel, ld),
         "section": generic_section(sel, objs),
         "topics": [],
         "tags": generic_tags(sel, ld),
         "images": parts.images,
-        "related": [],
+        "related": [item for _, items in boxes for item in items],
     }
+
+
+# --- what sits in the text block but is not body text ----------------------------------------
+
+def _inside(el: Any, ancestor: Any) -> bool:
+    return el is ancestor or any(a is ancestor for a in el.iterancestors())
+
+
+def header_elements(container: Selector) -> set[Any]:
+    """The article's header when the text block holds it (OneCMS-style pages put category,
+    headline, byline, date and sapo inside the body element): the child of the container
+    that holds the h1, or, when the h1 is a direct child, the h1 and what precedes it."""
+    root = container.root
+    out: set[Any] = set()
+    for h1 in root.iter("h1"):
+        top = h1
+        while top.getparent() is not None and top.getparent() is not root:
+            top = top.getparent()
+        if top.getparent() is None:
+            continue
+        if top is h1:
+            out.add(h1)
+            out.update(x for x in h1.itersiblings(preceding=True) if isinstance(x.tag, str))
+        elif _text_len(top) < 0.5 * _text_len(root):
+            out.add(top)
+    return out
+
+
+def _text_len(el: Any) -> int:
+    return sum(len(t.strip()) for t in el.itertext())
+
+
+def byline_elements(container: Selector) -> set[Any]:
+    """Short author-marked elements inside the text block (``div.t1 > span.t2``,
+    ``p.author``): they go to ``authors``, not the body."""
+    return {node.root for q in _AUTHOR_CSS for node in container.css(q)
+            if node.root is not container.root
+            and len(normalize_text(" ".join(node.xpath(".//text()").getall()))) <= 60}
+
+
+def lead_elements(container: Selector) -> set[Any]:
+    """Sapo elements inside the text block (the lead is a field of its own): marked as such
+    by class and long enough to be one."""
+    return {node.root for q in _LEAD_CSS for node in container.css(q)
+            if node.root is not container.root
+            and len(normalize_text(" ".join(node.xpath(".//text()").getall()))) >= 40}
+
+
+_META_WORDS = re.compile(r"\d{1,2}[/.\-]\d{1,2}[/.\-]\d{4}|\d{1,2}[:h]\d{2}|GMT|[•|]")
+
+
+def _is_meta_line(text: str) -> bool:
+    """A date/byline line such as "MAI QUẾ • 08/01/2026 10:02" or "Thứ 4, 01/12/2021 |
+    11:51": short, holding a date, little else.
+
+    >>> _is_meta_line("MAI QUẾ • 08/01/2026 10:02"), _is_meta_line("Ngày 08/01/2026 là ngày"
+    ...     " HĐND thành phố họp phiên bất thường để thông qua nghị quyết mới.")
+    (True, False)
+    """
+    text = normalize_text(text)
+    if len(text) > 80 or parse_vn_datetime(text) is None:
+        return False
+    rest = _META_WORDS.sub(" ", text)
+    return len(rest.split()) <= 6
+
+
+_CAPTION_MARK = re.compile(r"(^|[\s.(])(Ảnh|Nguồn|Photo|Clip|Video)(\s+minh\s+họa)?\s*[:/]"
+                           r"|^\(?Ảnh\b|Ảnh minh h[oọ]a", re.I)
+_CAPTION_MAX = 300
+
+
+def is_caption_line(text: str) -> bool:
+    """A photo caption written as a line of text: a credit "Ảnh: ..." / "(Nguồn: ...)" or
+    "Ảnh minh họa", and short; a story's own credit ("Tin và ảnh: ...") is a byline.
+
+    >>> is_caption_line("Người dân xếp hàng chờ tiêm. Ảnh: Đức Anh")
+    True
+    >>> is_caption_line("Ảnh minh họa / Vietnam+"), is_caption_line("Người dân xếp hàng.")
+    (True, False)
+    >>> is_caption_line("Tin và ảnh: Nam Giang"), is_caption_line("Tin: Minh - Ảnh: Hiền")
+    (False, False)
+    """
+    text = normalize_text(text)
+    return len(text) <= _CAPTION_MAX and bool(_CAPTION_MARK.search(text)) \
+        and not _ROLE_CREDIT.match(text)
+
+
+# "Tin và ảnh: X", "Bài, ảnh: X", "Tin: X - Ảnh: Y", "Thực hiện: X": a story's credits.
+_ROLE_LABEL = (r"(?:tin|bài|bài viết|ảnh|video|clip|đồ họa|thực hiện|nhóm phóng viên)"
+               r"(?:\s*(?:và|,|&|\+|/)\s*(?:ảnh|bài|video|clip))?\s*:")
+_ROLE_CREDIT = re.compile(r"^\W*(?:tin|bài|bài viết|thực hiện|nhóm phóng viên)"
+                          r"(?:\s*(?:và|,|&|\+|/)\s*(?:ảnh|bài|video|clip))?\s*:", re.I)
+_ROLE_LABELS = re.compile(_ROLE_LABEL, re.I)
+
+
+def credit_names(credit: str) -> list[str]:
+    """People named in a credit line, role labels left out.
+
+    >>> credit_names("Tin: Tường Minh - Ảnh: Đỗ Hiền"), credit_names("Tin và ảnh: Nam Giang")
+    (['Tường Minh', 'Đỗ Hiền'], ['Nam Giang'])
+    >>> credit_names("Tạ Nguyên/Báo Tin tức")
+    ['Tạ Nguyên']
+    """
+    return _names([_ROLE_LABELS.sub(", ", credit)])
+
+
+def _captions_out(blocks: list[Block], images: list[dict[str, str | None]]) -> list[Block]:
+    """Move caption lines written next to their image (the first line after it, or a short
+    table cell right after it) into that image's caption."""
+    out: list[Block] = []
+    claimed: set[int] = set()
+    for i, block in enumerate(blocks):
+        n = block.images_before
+        just_after = n > 0 and (i == 0 or blocks[i - 1].images_before < n)
+        image = images[n - 1] if just_after else None
+        if image is not None and n - 1 not in claimed and not _ROLE_CREDIT.match(block.text) \
+                and (is_caption_line(block.text)
+                     or ((block.tag in ("td", "figcaption") or block.italic)
+                         and len(block.text) <= _CAPTION_MAX)):
+            claimed.add(n - 1)
+            image["caption"] = image.get("caption") or block.text
+            continue
+        if is_caption_line(block.text) and len(block.text) <= 120 and n > 0 \
+                and images[n - 1].get("caption") is None:
+            images[n - 1]["caption"] = block.text
+            continue
+        out.append(block)
+    return out
+
+
+_PROMO = re.compile(r"^\W*(mời (quý )?(bạn đọc|độc giả)|bạn đọc có thể|xem thêm\W*$"
+                    r"|đọc thêm\W*$|tin liên quan\W*$)", re.I)
+_AGENCY = re.compile(r"^(TTXVN|VNA|TTXVN/VNA|PV|CTV|BTV|PV-CTV|Vietnam\+|VietnamPlus|AFP"
+                     r"|Reuters|AP|Xinhua|TTO|VOV|VTV|Tổng hợp|Nhóm PV)$", re.I)
+_CREDIT_MAX = 60
+
+
+def is_agency(credit: str) -> bool:
+    """A credit naming news agencies only ("TTXVN", "(TTXVN/Vietnam+)", "Reuters, AFP").
+
+    >>> is_agency("(TTXVN/Vietnam+)"), is_agency("Minh Tâm/TTXVN")
+    (True, False)
+    """
+    parts = [p for p in re.split(r"\s*[/,;]\s*|\s+-\s+", credit.strip("()[] ")) if p]
+    return bool(parts) and all(_AGENCY.match(p) for p in parts)
+
+
+def _trailing_credit(blocks: list[Block]) -> tuple[list[Block], str | None, str | None]:
+    """Drop the lines that close a story without being its text: promos ("Mời bạn đọc vào
+    chuyên mục..."), then a short right-aligned or bold credit line ("Minh Tâm", "TTXVN",
+    "Theo DTO") or a source line ("Theo Vietnamnet"). Returns the blocks, the credit when it
+    names people and the credit when it names a source or agency."""
+    blocks = list(blocks)
+    while blocks and _PROMO.search(normalize_text(blocks[-1].text)):
+        blocks.pop()
+    if not blocks:
+        return blocks, None, None
+    last = blocks[-1]
+    text = normalize_text(last.text)
+    credit = text.strip("()[] ")
+    source = (bool(_SOURCE_CREDIT.match(credit)) and len(credit) <= 40
+              and not credit.endswith((".", "?", "!"))) or is_agency(credit)
+    styled = (last.right_aligned or last.bold) and len(text) <= _CREDIT_MAX and (
+        last.right_aligned or not text.endswith((".", ":", "?", "!")))
+    if not (source or styled):
+        return blocks, None, None
+    blocks.pop()
+    if source or is_agency(credit):
+        return blocks, None, credit  # a source or agency, not a person
+    return blocks, credit, None
+
+
+def photo_story_text(blocks: list[Block], images: list[dict[str, str | None]]) -> list[Block]:
+    """A photo story tells its story in captions: when they hold over twice as much text as
+    the paragraphs around them, they are the body (taken out of the images, so that cleaning
+    does not drop them from the body as caption repeats)."""
+    captions = [i["caption"] for i in images if i.get("caption")]
+    prose = sum(len(b.text) for b in blocks)
+    if len(captions) < 2 or sum(map(len, captions)) <= 2 * prose:
+        return blocks
+    out = list(blocks)
+    seen: set[str] = set()
+    for image in images:
+        caption = image.get("caption")
+        if caption and caption not in seen:
+            seen.add(caption)
+            out.append(Block(caption))
+        image["caption"] = None
+    return out
+
+
+def _is_subhead(block: Block) -> bool:
+    """A subhead: a short line set in bold, as a heading or in capitals, with no sentence
+    end ("Cần có phương án dự phòng", "PHÒNG NGỦ")."""
+    text = normalize_text(block.text)
+    if len(text) > 100 or text.endswith((".", ":", "?", "!", "…", ";", ",")):
+        return False
+    capitals = text.upper() == text and any(c.isalpha() for c in text)
+    return block.bold or capitals or block.tag in ("h2", "h3", "h4", "h5", "h6")
+
+
+# --- related boxes --------------------------------------------------------------------------
+
+_RELATED_LABEL = re.compile(
+    r"^(tin|bài|bài viết|tin tức)?\s*(liên quan|cùng chuyên mục|cùng chủ đề)$"
+    r"|^(xem thêm|đọc thêm|có thể bạn quan tâm|bạn có thể quan tâm|có thể bạn muốn đọc"
+    r"|cùng chuyên mục|dòng sự kiện|đọc tiếp|tin cùng chuyên mục|tin khác|các tin khác"
+    r"|tin bài liên quan)$", re.I)
+_READ_MORE = re.compile(r"^\W*(xem thêm|đọc thêm|đọc tiếp)\W*$", re.I)
+_RELATED_CLASS = re.compile(r"relate|lien-?quan|tinlienquan|lienquan", re.I)
+_MIN_TITLE_WORDS = 5
+# Where a CMS says what a box is: class and id, or data attributes (data-source="related-news").
+_BOX_ATTRS = ("class", "id", "data-source", "data-type", "data-role", "type")
+
+
+def is_related_label(text: str) -> bool:
+    """A box heading that announces related stories.
+
+    >>> [is_related_label(t) for t in ("Tin liên quan", "XEM THÊM:", "Đọc nhiều", "Xem thêm Y tế")]
+    [True, True, False, False]
+    """
+    return bool(_RELATED_LABEL.match(normalize_text(text).strip(" :»›>-").lower()))
+
+
+def related_boxes(sel: Selector, url: str,
+                  container: Selector) -> list[tuple[Any, list[dict[str, str]]]]:
+    """Boxes of related stories, found by what they are: a heading that reads "Tin liên
+    quan", "Xem thêm", "Đọc thêm", "Có thể bạn quan tâm", "Tin cùng chuyên mục", "Dòng sự
+    kiện"... (or a class/id saying "related") over links to other stories of the site. Each
+    box with its {url, title} items; a box inside the text block is left out of the body."""
+    from crawler.urls import canonical_url, host_matches, site_of
+
+    here = canonical_url(url)
+    site = site_of(url)
+    body = container.root
+    found: list[tuple[Any, list[dict[str, str]]]] = []
+    seen: set[str] = set()
+    for box, heading in _related_candidates(sel, body):
+        if any(_inside(box, b) for b, _ in found) or _inside(body, box):
+            continue  # a box already read, or one that would swallow the article
+        if _inside(box, body) and _text_len(box) > _MAX_BOX_SHARE * _text_len(body):
+            continue  # most of the story's own text: not a box beside it
+        items: list[dict[str, str]] = []
+        stories = 0
+        for a in box.iter("a"):
+            href = (a.get("href") or "").strip()
+            if not href or href.startswith(("javascript:", "#", "mailto:")):
+                continue
+            link = canonical_url(href, url)
+            title = _anchor_title(a)
+            if link == here or not is_story_title(title) or not host_matches(link, [site]) \
+                    or not is_story_url(link):
+                continue
+            stories += 1
+            if link not in seen:
+                seen.add(link)
+                items.append({"url": link, "title": title})
+        if stories:  # a box repeating another's stories is still a box to leave out
+            found.append((box, items))
+            if heading is not None:
+                found.append((heading, []))
+    return found
+
+
+_MAX_BOX_SHARE = 0.5
+_STORY_PATH = re.compile(r"\d{4}|(?:[^/-]+-){4}")
+
+
+def is_story_url(url: str) -> bool:
+    """A link to a story, not a section: its path carries an id (four digits or more) or a
+    long slug.
+
+    >>> is_story_url("https://x.vn/giai-tri/"), is_story_url("https://x.vn/a-b-post1874068.tpo")
+    (False, True)
+    >>> is_story_url("https://x.vn/suc-khoe/202507/trien-khai-chien-dich-tiem-chung-5f3a2c1/")
+    True
+    """
+    from urllib.parse import urlsplit
+
+    return bool(_STORY_PATH.search(urlsplit(url).path))
+
+
+def is_story_title(title: str) -> bool:
+    """Long enough to be a headline: at least five words (section names are shorter).
+
+    >>> is_story_title("Tài chính - Chứng khoán"), is_story_title("5 anh trai bị loại tàn nhẫn")
+    (False, True)
+    """
+    return len(re.findall(r"\w+", title)) >= _MIN_TITLE_WORDS
+
+
+
+_SHORT_TEXTS = etree.XPath("//body//text()[string-length(normalize-space(.)) < 40]"
+                           "[normalize-space(.)]", smart_strings=True)
+
+
+_CARD_MAX_CHARS = 400
+# Boxes of other stories that are not related ones: out of the body, not into ``related``.
+_LIST_LABEL = re.compile(
+    r"^(tin tức gần đây|tin gần đây|tin mới|tin mới nhất|tin mới cập nhật|đọc nhiều|xem nhiều"
+    r"|tin đọc nhiều|tin xem nhiều|bài đọc nhiều|tin nổi bật|nổi bật|tin khác|tin hot"
+    r"|tin cùng tác giả)$", re.I)
+
+
+def list_boxes(container: Any) -> set[Any]:
+    """Boxes inside the text block headed "Tin tức gần đây", "Đọc nhiều", "Tin mới"...:
+    lists of other stories that some CMSs (old zing pages) place inside the article."""
+    out: set[Any] = set()
+    for node in _CONTAINER_TEXTS(container):
+        if not _LIST_LABEL.match(normalize_text(str(node)).strip(" :»›>-")):
+            continue
+        label = node.getparent()
+        if label is not None and node.is_tail:
+            label = label.getparent()
+        box = _box_of(label, stop=container) if label is not None else None
+        if box is not None and box is not container:
+            out.add(box)
+    return out
+
+
+_CONTAINER_TEXTS = etree.XPath(".//text()[string-length(normalize-space(.)) < 40]"
+                               "[normalize-space(.)]", smart_strings=True)
+
+
+def story_cards(container: Any) -> list[Any]:
+    """Story cards embedded in the text block: a linked headline (an h2-h5 inside or around
+    a link) with its thumbnail and teaser, as the widest element under the container that
+    stays short (vov's ``article.inner-article``, "Đọc thêm" cards between paragraphs)."""
+    cards: list[Any] = []
+    for h in container.iter("h2", "h3", "h4", "h5"):
+        linked = any(a.tag == "a" for a in h.iterancestors()) or next(h.iter("a"), None) \
+            is not None
+        if not linked or any(_inside(h, c) for c in cards):
+            continue
+        card = None
+        el = h
+        while el.getparent() is not None and el.getparent() is not container \
+                and _text_len(el.getparent()) <= _CARD_MAX_CHARS:
+            el = el.getparent()
+            card = el
+        if card is not None and next(card.iter("a"), None) is not None:
+            cards.append(card)
+    return cards
+
+
+def _related_candidates(sel: Selector, container: Any | None = None,
+                        ) -> list[tuple[Any, Any | None]]:
+    """(box, its heading when that is a separate element) for every likely related box."""
+    out: list[tuple[Any, Any | None]] = [
+        (card, None) for card in (story_cards(container) if container is not None else [])]
+    for node in _SHORT_TEXTS(sel.root):
+        if not is_related_label(str(node)):
+            continue
+        label = node.getparent()
+        if label is not None and node.is_tail:
+            label = label.getparent()
+        if label is None or label.tag in ("button", "option", "script") or (
+                label.tag == "a" and _READ_MORE.match(normalize_text(str(node)))
+                and not (label.get("href") or "javascript:").startswith(("javascript:", "#"))):
+            continue  # a "read more" link of a teaser card, not a box heading
+        heading, listing = _heading_and_list(label)
+        if listing is not None:  # "<p><b>Xem thêm:</b></p><ul>...</ul>": two siblings
+            out.append((listing, heading))
+            continue
+        box = _box_of(label)
+        if box is not None:
+            out.append((box, None))
+    for el in sel.root.iter("div", "section", "ul", "aside"):
+        if _RELATED_CLASS.search(" ".join(el.get(a) or "" for a in _BOX_ATTRS)):
+            out.append((el, None))
+    return out
+
+
+def _heading_and_list(label: Any) -> tuple[Any, Any | None]:
+    """A heading line with no links of its own (the label, or its paragraph up to two levels
+    up) and the element right after it, when that one holds story links."""
+    el = label
+    for _ in range(3):
+        if next(el.iter("a"), None) is not None and el.tag != "a":
+            break
+        after = el.getnext()
+        while after is not None and not isinstance(after.tag, str):
+            after = after.getnext()
+        if after is not None and any(is_story_title(_anchor_title(a)) for a in after.iter("a")):
+            return el, after
+        if _text_len(el) > 40 or el.getparent() is None:
+            break
+        el = el.getparent()
+    return label, None
+
+
+def _box_of(label: Any, stop: Any | None = None) -> Any | None:
+    """The smallest ancestor of a box heading (up to four levels up, below ``stop``) holding
+    story links."""
+    el = label
+    for _ in range(4):
+        parent = el.getparent()
+        if parent is None or parent.tag in ("body", "html") or parent is stop:
+            return None
+        el = parent
+        if any(is_story_title(_anchor_title(a)) for a in el.iter("a")):
+            return el
+    return None
+
+
+def _anchor_title(a: Any) -> str:
+    heading = next(a.iter("h1", "h2", "h3", "h4", "h5"), None)
+    text = normalize_text(" ".join((heading if heading is not None else a).itertext()))
+    return text or normalize_text(a.get("title") or "")
 
 
 def _drop_title_repeats(paragraphs: list[str], title: str) -> list[str]:

@@ -58,6 +58,9 @@ SPEC = PageSpec(
         "[type=RelatedNewsBox] .kbwscwlrl-title a",
         "[type=RelatedOneNews] a.OneNewsTitle",
         ".tincungmucdetail .bg-tit-samecate h4 a",  # cafef "Cùng chuyên mục"
+        # vietnambiz (same data-role markup): the related links after the body, checked on
+        # twan507__vietnambiz_202694173243150.html.
+        ".special-relate-news-container a.vnbcbcrl-link",
     ),
     rules=BodyRules(
         skip_css=(
@@ -110,16 +113,30 @@ _LIST_CSS_COMMON = (
 )
 
 
+# CafeF's /du-lieu/ data section (an ASP.NET WebForms page, checked on a real list page:
+# twan507__cafef_list_tin-doanh-nghiep.html) lists listed-company news in
+# ``div#divEvents ul li a.docnhanhTitle`` with two URL shapes mixed: ordinary articles
+# (``/<slug>-<18 digits>.chn``) and company-disclosure pages
+# ``/du-lieu/<TICKER>-<id>/<slug>.chn`` (both with ``?utm_source=du-lieu``). Its paging is
+# JavaScript only (``a.aNext`` calls ``LoadNext()``), so no next page is derived from it. The
+# hidden ``#Top3LinksForGoogleSearchResult`` repeats items under ``/-<id>/<slug>.chn`` paths,
+# which match neither shape.
+CAFEF_DATA_PATTERN = r"^/du-lieu/[A-Za-z0-9]{2,6}-\d{5,8}/[a-z0-9-]+\.chn$"
+CAFEF_DATA_ID_PATTERN = r"^/du-lieu/[A-Za-z0-9]{2,6}-(\d{5,8})/"
+
+
 def _profile(slug: str, name: str, domain: str, topics: tuple[str, ...], *, ext: str = "htm",
              list_css: tuple[str, ...] = _LIST_CSS_COMMON, load_more: str,
-             start_page: int = 2) -> SiteProfile:
+             start_page: int = 2, more_patterns: tuple[tuple[str, str], ...] = (),
+             verified_on: tuple[str, ...] = ()) -> SiteProfile:
+    """``more_patterns``: further (article URL, id) pattern pairs of the site."""
     return SiteProfile(
         slug=slug,
         name=name,
         domains=(domain,),
         start_urls=tuple(f"https://{domain}/{t}" for t in topics),
-        article_url_patterns=(rf"-\d{{10,}}\.{ext}$",),
-        id_patterns=(rf"-(\d{{10,}})\.{ext}$",),
+        article_url_patterns=(rf"-\d{{10,}}\.{ext}$", *(p for p, _ in more_patterns)),
+        id_patterns=(rf"-(\d{{10,}})\.{ext}$", *(i for _, i in more_patterns)),
         list_link_css=list_css,
         # No next link: pagination is the load-more endpoint in extra (see load_more_url).
         next_page_css=(),
@@ -129,7 +146,8 @@ def _profile(slug: str, name: str, domain: str, topics: tuple[str, ...], *, ext:
         deny_url_patterns=_DENY,
         family=FAMILY,
         next_page=load_more_hook(load_more),
-        extra={"load_more": load_more, "load_more_first_page": start_page},
+        extra={"load_more": load_more, "load_more_first_page": start_page,
+               **({"verified_on": verified_on} if verified_on else {})},
     )
 
 
@@ -155,10 +173,14 @@ PROFILES = [
              ext="chn",
              list_css=(
                  ".tlitem h3 a::attr(href)",
+                 # The /du-lieu/ data section's lists (ASP.NET, not this CMS's layout).
+                 "a.docnhanhTitle::attr(href)",
                  ".list-focus-main h2 a::attr(href)",
                  ".list-focus-main h3 a::attr(href)",
                  ".cate-hl-row2 h3 a::attr(href)",
                  ".hl-info h2 a::attr(href)",
              ),
-             load_more="https://cafef.vn/timelinelist/{zone}/{page}.chn"),
+             load_more="https://cafef.vn/timelinelist/{zone}/{page}.chn",
+             more_patterns=((CAFEF_DATA_PATTERN, CAFEF_DATA_ID_PATTERN),),
+             verified_on=("twan507__cafef_list_tin-doanh-nghiep.html",)),
 ]

@@ -35,6 +35,8 @@ __all__ = ["SCHEMA_VERSION", "SqliteStore"]
 
 SCHEMA_VERSION = 1
 BUSY_TIMEOUT_MS = 10_000
+RECOVERY = ("; check it with `python -m crawler state check`, rebuild it from the delivered "
+            "feeds with `python -m crawler state rebuild --feeds FEED_DIR`")
 # SQLite's default limit on host parameters is 999 on old builds; stay well under it.
 _IN_CHUNK = 500
 
@@ -143,10 +145,26 @@ class SqliteStore:
         self._host = socket.gethostname()
         self._conn = self._connect(path)
         try:
+            self.check()
             self._create_schema()
         except sqlite3.Error as exc:
             self._conn.close()
-            raise StoreError(f"cannot use state store {path}: {exc}") from None
+            raise StoreError(f"cannot use state store {path}: {exc}{RECOVERY}") from None
+        except StoreError:
+            self._conn.close()
+            raise
+
+    def check(self) -> None:
+        """SQLite's quick integrity check (pages, records, indexes' order; not index contents),
+        run before each crawl: a corrupted file stops the run before it reads wrong state."""
+        try:
+            rows = self._conn.execute("PRAGMA quick_check").fetchall()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"state store {self.path} is corrupted: {exc}{RECOVERY}") from None
+        problems = [str(r[0]) for r in rows if r and r[0] != "ok"]
+        if problems:
+            raise StoreError(f"state store {self.path} is corrupted: {problems[0]} "
+                             f"({len(problems)} problem(s) found){RECOVERY}")
 
     # ------------------------------------------------------------------ plumbing
 
@@ -169,6 +187,9 @@ class SqliteStore:
             # NORMAL in WAL: durable against process crashes, may lose the last commits on
             # power loss, which a re-crawl repairs. FULL would fsync every batch.
             conn.execute("PRAGMA synchronous = NORMAL")
+        except sqlite3.DatabaseError as exc:
+            # "file is not a database": a damaged header.
+            raise StoreError(f"cannot open state store {path}: {exc}{RECOVERY}") from None
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open state store {path}: {exc}") from None
         return conn
