@@ -300,6 +300,7 @@ def rules() -> dict[str, Callable[[Any], str | None]]:
         "ARCHIVE_REVISITS": _bool,
         "ARCHIVE_QUEUE": at_least_1,
         "REPLAY": _paths_or_empty,
+        "SUMMARY_FALLBACK_DIR": _folder_or_empty,
     }
 
 
