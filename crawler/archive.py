@@ -310,9 +310,14 @@ def prune_index(folder: Path) -> int:
 
 
 def archive_dir(settings: Any, spider_name: str) -> Path:
-    """ARCHIVE_DIR, else the feed folder (the WARC files sit beside the feeds)."""
-    raw = settings.get("ARCHIVE_DIR") or settings.get("FEED_DIR", "output/%(name)s")
-    return Path(raw % {"name": spider_name})
+    """ARCHIVE_DIR, else beside the feeds: the feed folder (FEED_DIR), or, when the user's
+    ``-O``/``-o`` feed replaces it, the folder of that file (where its manifest goes too)."""
+    raw = settings.get("ARCHIVE_DIR")
+    if raw:
+        return Path(raw % {"name": spider_name})
+    from crawler.feeds import manifest_path
+
+    return manifest_path(settings, spider_name, "").parent
 
 
 def salvage_parts(folder: Path, prefix: str, own_run: str) -> list[str]:
@@ -376,12 +381,6 @@ class ArchiveMiddleware:
         if settings.get("REPLAY"):
             # A replayed crawl re-reads an archive: writing it again would only copy it.
             raise NotConfigured("REPLAY is on: nothing is fetched, nothing is archived")
-        from crawler.feeds import project_feed_dir_used
-
-        if not settings.get("ARCHIVE_DIR") and not project_feed_dir_used(settings):
-            # -O/-o without FEED_DIR: nothing lands in the project's folders unasked.
-            logger.info("archive: off for this run (-O/-o without FEED_DIR or ARCHIVE_DIR)")
-            raise NotConfigured("-O/-o without FEED_DIR or ARCHIVE_DIR")
         mw = cls(crawler)
         spider = getattr(crawler, "spider", None)
         if spider is not None:

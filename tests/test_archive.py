@@ -190,8 +190,7 @@ def test_prune_ages_out_archives_and_their_revisit_index(tmp_path: Path) -> None
     os.utime(old, (long_ago, long_ago))
     from crawler.store import open_store
 
-    # prune refuses a --state that does not exist (it would create an empty one): make it.
-    open_store(f"sqlite:///{tmp_path}/state.sqlite3", root=ROOT).close()
+    open_store(f"sqlite:///{tmp_path}/state.sqlite3", root=tmp_path).close()  # prune wants one
     proc = subprocess.run([sys.executable, "-m", "crawler", "prune", "--days", "30",
                            "--state", f"sqlite:///{tmp_path}/state.sqlite3",
                            "--feeds", str(tmp_path)],

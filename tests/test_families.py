@@ -259,6 +259,11 @@ def test_real_page(shared: Path, name: str, page: str) -> None:
     for link in [truth["url"], *(r["url"] for r in got["related"])]:
         path = urlsplit(link).path
         assert any(re.search(p, path) for p in mod.ARTICLE_URL_PATTERNS), link
+    # The one dispatch (profile -> family -> generic) picks the family for the page, and every
+    # field it gives comes out as the family's extractor has it.
+    article, used = extract_with_info(html, truth["url"], crawled_at=CRAWLED_AT)
+    assert used == f"family:{mod.FAMILY}"
+    assert fields(article) == got
 
 
 # --- profiles checked on real pages ---------------------------------------------------------

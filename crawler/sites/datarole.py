@@ -24,6 +24,18 @@ from crawler.sites import SiteProfile
 
 FAMILY = "data-role"
 EXTRACTOR_VERSION = "data-role/2026.03"
+# Article URLs: a 10+ digit id (date-encoded) before .htm (.chn on cafef). vietnambiz.vn runs
+# the same markup (h1[data-role=title], [data-role=content], PhotoCMS_Caption figures).
+ARTICLE_URL_PATTERNS = (r"-\d{10,}\.htm$", r"-\d{10,}\.chn$")
+OUTLETS = ("tuoitre.vn", "nld.com.vn", "baochinhphu.vn", "cafef.vn", "vietnambiz.vn")
+VERIFIED_ON = (
+    "tracking_news-mcp__tuoitre_article.html",
+    "tracking_news-mcp__nld_article.html",
+    "tracking_news-mcp__baochinhphu_article.html",
+    "tracking_news-mcp__cafef_article.html",
+    "tracking_news-mcp__cafef_article_batdongsan.html",
+    "twan507__vietnambiz_202694173243150.html",
+)
 
 SPEC = PageSpec(
     family=FAMILY,

@@ -161,7 +161,9 @@ class SqliteStore:
             rows = self._conn.execute("PRAGMA quick_check").fetchall()
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"state store {self.path} is corrupted: {exc}{RECOVERY}") from None
-        problems = [str(r[0]) for r in rows if r and r[0] != "ok"]
+        # A report may span lines ("*** in database main ***\nPage 5: ..."): one line each,
+        # so the error (and its recovery hint) stays one line.
+        problems = [" ".join(str(r[0]).split()) for r in rows if r and r[0] != "ok"]
         if problems:
             raise StoreError(f"state store {self.path} is corrupted: {problems[0]} "
                              f"({len(problems)} problem(s) found){RECOVERY}")
