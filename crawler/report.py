@@ -244,11 +244,11 @@ def statuses_and_failures(run: dict[str, Any]) -> str:
     return "".join(out)
 
 
-def polyline_chart(series: dict[str, list[float]], labels: list[str], *, width: int = 640,
-                   height: int = 160, title: str = "") -> str:
-    """Lines over a common x axis (one point per label), as inline SVG."""
+def polyline_chart(series: dict[str, list[float | None]], labels: list[str], *,
+                   width: int = 640, height: int = 160, title: str = "") -> str:
+    """Lines over a common x axis (one point per label; None: no point), as inline SVG."""
     n = max((len(v) for v in series.values()), default=0)
-    top = max([1.0, *(x for v in series.values() for x in v)])
+    top = max([1.0, *(x for v in series.values() for x in v if x is not None)])
     left, bottom = 40, 20
     plot_w, plot_h = width - left - 10, height - bottom - 10
 
@@ -263,11 +263,12 @@ def polyline_chart(series: dict[str, list[float]], labels: list[str], *, width: 
            f'<text x="0" y="16">{top:g}</text><text x="0" y="{10 + plot_h}">0</text>']
     for name, values in series.items():
         colour = COLOURS.get(name, "#1c7ed6")
-        points = " ".join(xy(i, v) for i, v in enumerate(values))
-        if len(values) > 1:
+        known = [(i, v) for i, v in enumerate(values) if v is not None]
+        points = " ".join(xy(i, v) for i, v in known)
+        if len(known) > 1:
             out.append(f'<polyline fill="none" stroke="{colour}" stroke-width="2" '
                        f'points="{points}"><title>{esc(name)}</title></polyline>')
-        for i, v in enumerate(values):
+        for i, v in known:
             x, y = xy(i, v).split(",")
             out.append(f'<circle cx="{x}" cy="{y}" r="2.5" fill="{colour}">'
                        f"<title>{esc(name)} {esc(labels[i] if i < len(labels) else i)}: "
@@ -294,9 +295,14 @@ def timeline(run: dict[str, Any]) -> str:
             + polyline_chart(series, labels, title="run timeline"))
 
 
-def coverage_mean(site: dict[str, Any]) -> float:
+def coverage_mean(site: dict[str, Any]) -> float | None:
+    """Mean field coverage of a site's articles in a run; None when it emitted none."""
     values = [v for v in site["coverage"].values() if v is not None]
-    return round(sum(values) / len(values), 1) if values else 0.0
+    return round(sum(values) / len(values), 1) if values else None
+
+
+def shown_number(value: float | None) -> str:
+    return "–" if value is None else f"{value:g}"
 
 
 def trend(runs: list[dict[str, Any]]) -> str:
@@ -307,9 +313,11 @@ def trend(runs: list[dict[str, Any]]) -> str:
     for name in names:
         rows = [next((s for s in r.get("sites") or [] if s["site"] == name), None)
                 for r in runs]
-        articles = [float(s["articles"]["emitted"]) if s else 0.0 for s in rows]
-        failures = [float(sum(s["failures"].values())) if s else 0.0 for s in rows]
-        cover = [coverage_mean(s) if s else 0.0 for s in rows]
+        articles: list[float | None] = [
+            float(s["articles"]["emitted"]) if s else None for s in rows]
+        failures: list[float | None] = [
+            float(sum(s["failures"].values())) if s else None for s in rows]
+        cover = [coverage_mean(s) if s else None for s in rows]
         out.append(f"<h3>{esc(name)}</h3>")
         out.append(polyline_chart({"articles": articles, "failures": failures}, labels,
                                   title=f"{name}: articles and failures per run"))
@@ -325,7 +333,7 @@ def trend(runs: list[dict[str, Any]]) -> str:
                          + fig(run, ptr("sites", i, "articles", "emitted"),
                                site["articles"]["emitted"])
                          + f"<td>{sum(site['failures'].values())}</td>"
-                         f"<td>{coverage_mean(site)}</td></tr>")
+                         f"<td>{esc(shown_number(coverage_mean(site)))}</td></tr>")
         table.append("</table>")
         out.append("".join(table))
     return "".join(out)

@@ -167,26 +167,50 @@ def _feed_dir(value: Any) -> str | None:
 def _networks(value: Any) -> str | None:
     import ipaddress
 
-    items = value.split(",") if isinstance(value, str) else value
-    try:
-        for item in items or ():
-            if str(item).strip():
-                ipaddress.ip_network(str(item).strip(), strict=False)
-    except (TypeError, ValueError) as exc:
-        return f"must list networks such as 10.20.0.0/16 ({exc})"
+    items = [v.strip() for v in value.split(",") if v.strip()] if isinstance(value, str) \
+        else value
+    if not isinstance(items, (list, tuple)):
+        return "must be a list of networks (CIDR), e.g. 10.20.0.0/16"
+    for item in items:
+        try:
+            ipaddress.ip_network(str(item), strict=False)
+        except ValueError:
+            return f"{item!r} is not a network (CIDR), e.g. 10.20.0.0/16"
     return None
 
 
-def _str(value: Any) -> str | None:
-    return None if isinstance(value, str) else "must be text (a path, or empty)"
+def _hosts(value: Any) -> str | None:
+    import ipaddress
+    import json
+
+    if isinstance(value, str):
+        try:
+            value = json.loads(value) if value.strip() else {}
+        except ValueError:
+            return 'must be a JSON object {"host": "address" or ["addresses"]}'
+    if not hasattr(value, "items"):
+        return 'must be an object {"host": "address" or ["addresses"]}'
+    for host, addresses in dict(value).items():
+        for address in [addresses] if isinstance(addresses, str) else addresses:
+            try:
+                ipaddress.ip_address(str(address))
+            except ValueError:
+                return f"{host}: {address!r} is not an IP address"
+    return None
 
 
 def _folder_or_empty(value: Any) -> str | None:
-    if value is None or value == "":
-        return None
-    if not isinstance(value, str) or "\0" in value:
-        return "must be a folder path, or empty"
-    return None
+    return None if not str(value or "").strip() else _feed_dir(value)
+
+
+def _paths_or_empty(value: Any) -> str | None:
+    """REPLAY: WARC files or folders, comma-separated; each must exist."""
+    from pathlib import Path
+
+    items = value if isinstance(value, (list, tuple)) else str(value or "").split(",")
+    missing = [str(v).strip() for v in items if str(v).strip() and not Path(
+        str(v).strip()).exists()]
+    return f"no such file or folder: {', '.join(missing)}" if missing else None
 
 
 def _log_level(value: Any) -> str | None:
@@ -261,21 +285,23 @@ def rules() -> dict[str, Callable[[Any], str | None]]:
         "HEALTH_ENABLED": _bool,
         "HEALTH_MIN_SAMPLE": at_least_1,
         "HEALTH_MAX_MISSING_SHARE": _number(float, 0, 1),
+        "MEMORY_TRIM_INTERVAL": seconds,
+        "SUMMARY_ENABLED": _bool,
+        "PROGRESS_INTERVAL": seconds,
         "HEALTH_DRIFT_WARN_SHARE": _number(float, 0, 1),
+        "NETGUARD_SITE_DOMAINS_ONLY": _bool,
+        "NETGUARD_ALLOW_NETWORKS": _networks,
+        "NETGUARD_HOSTS": _hosts,
+        "NETGUARD_DNS_TTL": seconds,
         "ARCHIVE_ENABLED": _bool,
         "ARCHIVE_DIR": _folder_or_empty,
         "ARCHIVE_MAX_BYTES": at_least_1,
         "ARCHIVE_GZIP_LEVEL": _number(int, 0, 9),
         "ARCHIVE_REVISITS": _bool,
         "ARCHIVE_QUEUE": at_least_1,
-        "REPLAY": _str,
-        "NETGUARD_SITE_DOMAINS_ONLY": _bool,
-        "NETGUARD_DNS_TTL": seconds,
-        "NETGUARD_ALLOW_NETWORKS": _networks,
-        "MEMORY_TRIM_INTERVAL": seconds,
-        "SUMMARY_ENABLED": _bool,
+        "ARCHIVE_THREAD": _bool,
+        "REPLAY": _paths_or_empty,
         "SUMMARY_FALLBACK_DIR": _folder_or_empty,
-        "PROGRESS_INTERVAL": seconds,
     }
 
 

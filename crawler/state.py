@@ -372,8 +372,10 @@ class StateManager:
                     # A run that failed wrote its own manifest: keep its status and reason.
                     known = json.loads(manifest.read_text("utf-8"))
                 except (OSError, ValueError):
+                    # Killed: its complete files (renamed before it died) are delivered.
                     known = {"run_id": dead_run, "spider": spider_name,
-                             "status": "killed-and-resumed", "files": []}
+                             "status": "killed-and-resumed",
+                             "files": complete_files(feed_dir, spider_name, dead_run)}
                 known.update(resumed_by=run_id, undelivered_lines_removed=lines)
                 write_json(manifest, known)
         self.resuming.extend(dead)
@@ -502,6 +504,25 @@ def record_deliveries(store: StateStore, deliveries: list[Delivery]) -> Counter[
                 store.add_near(d.url, lsh_bands(d.signature))
                 store.set_signature(d.url, pack_signature(d.signature))
     return counts
+
+
+def complete_files(feed_dir: Path, spider_name: str, run_id: str) -> list[dict[str, Any]]:
+    """The complete feed files of a run (as a manifest's ``files`` lists them)."""
+    import gzip
+
+    out = []
+    for path in sorted(feed_dir.glob(f"{spider_name}-{run_id}*")):
+        if not path.name.endswith((".jsonl", ".jsonl.gz")):
+            continue
+        opener = gzip.open if path.name.endswith(".gz") else open
+        try:
+            with opener(path, "rb") as fh:
+                items = sum(1 for line in fh if line.strip())
+        except (OSError, EOFError):
+            continue
+        out.append({"file": path.name, "items": items, "sha256": sha256_of(path),
+                    "bytes": path.stat().st_size})
+    return out
 
 
 def sha256_of(path: Path) -> str:

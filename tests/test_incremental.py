@@ -181,6 +181,10 @@ def test_sigkill_then_resume_delivers_every_article_exactly_once(tmp_path: Path)
     assert statuses == ["finished", "killed-and-resumed"]
     resumed = next(m for m in manifests if m["status"] == "finished")
     assert resumed["resumed"]
+    # The killed run's manifest lists its complete files (it used to say files: []).
+    dead = next(m for m in manifests if m["status"] == "killed-and-resumed")
+    assert [f["file"] for f in dead["files"]] == [p.name for p in killed]
+    assert all(f["items"] > 0 and len(f["sha256"]) == 64 for f in dead["files"])
 
 
 def test_second_run_while_one_is_going_exits_at_once(tmp_path: Path) -> None:

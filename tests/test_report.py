@@ -156,3 +156,18 @@ def test_headless_chromium_renders_without_console_error(
     assert dom.xpath("//svg") and dom.xpath("//table")
     assert str(first.manifest["articles_written"]) in "".join(
         el.text_content() for el in dom.xpath("//*[@data-ptr='/articles_written']"))
+
+
+def test_demo_explains_its_traps_and_writes_the_report(tmp_path: Path) -> None:
+    proc = subprocess.run([sys.executable, "-m", "crawler", "demo", "--output", str(tmp_path)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "1 dead link (404) — deliberate in the offline copy" in proc.stdout
+    assert "2 pages with an article URL that are not articles" in proc.stdout
+    [line] = [ln for ln in proc.stdout.splitlines() if ln.strip().startswith("report ")]
+    report = Path(line.split(":", 1)[1].strip())
+    assert report == tmp_path / "report.html" and report.is_file()
+    [manifest] = [json.loads(p.read_text("utf-8")) for p in tmp_path.glob("*.manifest.json")]
+    for run_id, pointer, text in figures(report.read_text("utf-8")):
+        assert run_id == manifest["run_id"]
+        assert text == shown(resolve(manifest, pointer)), pointer

@@ -46,7 +46,7 @@ def test_dash_O_always_rewrites_and_leaves_feed_dir_alone(mirror: str, tmp_path:
     assert second.returncode == 0, second.stderr[-2000:]
     assert out.exists() and out.read_text("utf-8") == ""
     assert json.loads((tmp_path / "out.manifest.json").read_text("utf-8"))["run_id"] == second_id
-    # Nothing landed in the project's own feed folder.
+    # Nothing landed in the project's own feed folder (no feed, manifest or WARC archive).
     assert project_files(first_id) == [] and project_files(second_id) == []
     # With FEED_DIR given too, both are written.
     both = tmp_path / "both"

@@ -35,6 +35,9 @@ def crawl(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     ("CRAWLER_NOW=yesterday", "CRAWLER_NOW"),
     ("MIRROR=localhost:8000", "MIRROR"),
     ("CONCURRENT_REQUESTS=0", "CONCURRENT_REQUESTS"),
+    ("ARCHIVE_GZIP_LEVEL=12", "ARCHIVE_GZIP_LEVEL"),
+    ("NETGUARD_ALLOW_NETWORKS=10.0.0.0/33", "NETGUARD_ALLOW_NETWORKS"),
+    ("REPLAY=/no/such/archive.warc.gz", "REPLAY"),
 ])
 def test_bad_setting_is_one_line_before_the_banner(tmp_path: Path, arg: str, named: str
                                                    ) -> None:
@@ -68,8 +71,9 @@ def test_every_project_default_passes_and_every_own_setting_is_checked() -> None
     check_settings(settings)  # the defaults are valid
     own_prefixes = ("CLEAN_", "VALIDATE_", "DEDUPE_", "FEED_", "DISCOVERY_", "SUMMARY_",
                     "STATE_", "REDIS_", "HEALTH_", "MEMORY_", "MIRROR", "PROGRESS_", "RETRY_",
-                    "SAFETY_", "CRAWLER_", "ARCHIVE_", "REPLAY", "NETGUARD_")
-    skip = {"FEED_EXPORT_ENCODING", "FEED_EXPORTERS", "FEED_STORAGES", "RETRY_ENABLED"}
+                    "SAFETY_", "CRAWLER_", "ARCHIVE_", "NETGUARD_", "REPLAY")
+    skip = {"FEED_EXPORT_ENCODING", "FEED_EXPORTERS", "FEED_STORAGES", "RETRY_ENABLED",
+            "NETGUARD_HOSTS"}
     own = [n for n in dir(project) if n.isupper() and n.startswith(own_prefixes)
            and n not in skip and not isinstance(getattr(project, n), dict)]
     missing = [n for n in own if n not in rules()]
@@ -81,3 +85,19 @@ def test_check_settings_names_the_setting() -> None:
         check_settings(Settings({"HEALTH_MAX_MISSING_SHARE": 1.5}))
     with pytest.raises(SettingError, match="VALIDATE_REQUIRED_FIELDS"):
         check_settings(Settings({"VALIDATE_REQUIRED_FIELDS": ["url", "titel"]}))
+
+
+def test_store_errors_come_before_the_banner_and_name_redis_url(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "scrapy", "crawl", "baohatinh", "-s", f"FEED_DIR={tmp_path}/o",
+         "-s", "STATE_URI=sqlite:////proc/no/such/state.sqlite3"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1, proc.stderr[-1500:]
+    assert "state store" in proc.stderr
+    proc = subprocess.run(
+        [sys.executable, "-m", "scrapy", "crawl", "baohatinh", "-s", f"FEED_DIR={tmp_path}/o",
+         "-s", "REDIS_URL=redis://:pw@127.0.0.1:1/0"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1, proc.stderr[-1500:]
+    assert proc.stderr.startswith("error: REDIS_URL=redis://:***@127.0.0.1:1/0")
+    assert "pw@" not in proc.stderr

@@ -77,6 +77,24 @@ def blame(message: str, settings: Any) -> str:
     return f"REDIS_URL={redact_uri(url)} (the state store of Redis mode): {message}"
 
 
+def check_store_opens(settings: Any) -> None:
+    """Open (and close) the state store the run will use, so that a bad path or an
+    unreachable Redis is reported before Scrapy's banner; the lock is taken later."""
+    from scrapy.settings import SETTINGS_PRIORITIES
+
+    from crawler.state import ROOT
+    from crawler.store import StoreError, open_store
+
+    uri = settings.get("STATE_URI") or "none"
+    redis = (settings.get("REDIS_URL") or "").strip()
+    if redis and (settings.getpriority("STATE_URI") or 0) <= SETTINGS_PRIORITIES["project"]:
+        uri = redis  # Redis mode: the state store defaults to REDIS_URL
+    try:
+        open_store(uri, root=ROOT).close()
+    except StoreError as exc:
+        raise PreflightError(blame(str(exc), settings)) from None
+
+
 def early_checks(settings: Any, args: list[str], spargs: dict[str, Any]) -> None:
     """Checks that need no crawler, run before Scrapy logs anything: every setting's type and
     range (crawler.settings_check), the spider's name and its -a arguments."""
@@ -111,6 +129,7 @@ def early_checks(settings: Any, args: list[str], spargs: dict[str, Any]) -> None
             check(dict(spargs))
         except ValueError as exc:
             raise PreflightError(str(exc)) from None
+    check_store_opens(settings)
     from types import SimpleNamespace
 
     from crawler.feeds import project_feed_dir_used
