@@ -22,6 +22,7 @@ seen) plus the process's peak RSS. cProfile of ours over the generated pages goe
 from __future__ import annotations
 
 import argparse
+import contextlib
 import cProfile
 import io
 import json
@@ -30,7 +31,7 @@ import pstats
 import resource
 import time
 import tracemalloc
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -98,6 +99,20 @@ def real_pages() -> list[Page]:
         if url:
             pages.append((html, url))
     return pages
+
+
+@contextlib.contextmanager
+def generic_only() -> Iterator[None]:
+    """Extraction as a site no profile or family knows gets it: the generic layer alone."""
+    import crawler.sites.dispatch as dispatch
+
+    saved = dispatch.profile_for_url, dispatch.detect_family
+    dispatch.profile_for_url = lambda url, profiles=None: None  # type: ignore[assignment]
+    dispatch.detect_family = lambda sel: None  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        dispatch.profile_for_url, dispatch.detect_family = saved
 
 
 def split_by_layer(pages: list[Page]) -> dict[str, list[Page]]:
@@ -198,6 +213,10 @@ def run(n_pages: int = 200, passes: int = 5, write_profile: bool = True) -> dict
         for layer, group in split_by_layer(real).items():
             if group:
                 result[f"real_{layer}"] = bench_set(f"real_{layer}", group, passes)
+        # Every real page has a profile or family now: what an unseen site costs is the generic
+        # layer alone on the same pages.
+        with generic_only():
+            result["real_generic_forced"] = bench_set("real_generic_forced", real, passes)
     else:
         print("SHARED_DIR/html not found: the real-page set is skipped")
     text = profile(generated[: min(len(generated), 100)])
@@ -213,7 +232,8 @@ def run(n_pages: int = 200, passes: int = 5, write_profile: bool = True) -> dict
 
 def print_report(r: dict[str, Any]) -> None:
     rows = []
-    for key in ("generated", "fixtures", "real", "real_profiled", "real_generic"):
+    for key in ("generated", "fixtures", "real", "real_profiled", "real_generic",
+                "real_generic_forced"):
         if key not in r:
             continue
         s = r[key]
