@@ -98,5 +98,6 @@ def test_replay_of_nothing_is_one_error_line(tmp_path: Path) -> None:
                                "-s", "STATE_URI=none"],
                               cwd=ROOT, capture_output=True, text=True, timeout=120)
         assert proc.returncode == 2
-        errors = [ln for ln in proc.stderr.splitlines() if ln.startswith("error: REPLAY")]
+        errors = [ln for ln in proc.stderr.splitlines()
+                  if ln.startswith(("error: REPLAY", "error: setting REPLAY"))]
         assert len(errors) == 1 and "Traceback" not in proc.stderr
