@@ -106,6 +106,32 @@ def missing_fields(raw: dict[str, Any], names: tuple[str, ...] = FIELDS) -> list
     return [f for f in names if is_missing(raw.get(f))]
 
 
+def _fold_excerpt(text: str) -> str:
+    return " ".join(text.split()).casefold().rstrip(" .…:")
+
+
+def is_excerpt(lead: Any, paragraphs: list[Any]) -> bool:
+    """A lead that is only the opening words of one of the body's paragraphs (a CMS without
+    a sapo fills its description with them, whole or cut off with "..."): not a lead. A lead
+    equal to a whole paragraph is left alone (which of the two is the copy is unknowable).
+
+    >>> is_excerpt("+ Rau củ:", ["Intro.", "+ Rau củ: Cải xoăn, bắp cải."])
+    True
+    >>> is_excerpt("Hà Nội có mưa...", ["Hà Nội có mưa rào vào chiều tối."])
+    True
+    >>> is_excerpt("Sapo.", ["Sapo."]), is_excerpt("Sapo riêng.", ["Thân bài."])
+    (False, False)
+    """
+    if not isinstance(lead, str) or not lead.strip():
+        return False
+    head = _fold_excerpt(lead.rstrip(" .…"))
+    for para in paragraphs:
+        text = " ".join(str(para).split()).casefold()
+        if len(text) > len(head) and text.startswith(head) and _fold_excerpt(text) != head:
+            return True
+    return False
+
+
 def merge_layer(merged: dict[str, Any], sources: dict[str, str], raw: dict[str, Any],
                 layer: str) -> list[str]:
     """Fill the empty fields of ``merged`` from a further layer's article; returns the fields
@@ -225,6 +251,10 @@ def extract_layered(html: str | bytes, url: str,
             break
     if merged is None:
         raise NotAnArticle("; ".join(refusals) or "no extractor accepted the page")
+    if is_excerpt(merged.get("lead"), merged.get("paragraphs") or []):
+        # Not a sapo: the page has none and its description repeats the body's first words.
+        merged["lead"] = None
+        sources.pop("lead", None)
     if profile is not None:
         # The id comes from the canonical URL first: a legacy or tracking URL may carry none.
         merged["article_id"] = profile.article_id(merged["url"]) or profile.article_id(url)

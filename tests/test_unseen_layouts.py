@@ -1,0 +1,97 @@
+"""Layouts found on real pages outside the shared set (probe of issue 10): each test is a
+hand-written page in the shape of the real markup (tags, classes, nesting, order), with
+invented text."""
+
+from __future__ import annotations
+
+from crawler.extract import extract_with_info
+from crawler.sites import anphp
+from crawler.sites.dispatch import is_excerpt
+
+CT_URL = "https://baocantho.com.vn/rau-xanh-mua-mua-a51234.html"
+
+# The older template of the -a<id>.html CMS (Báo Cần Thơ): category h1 in div.titlecate,
+# span.pubdate, the headline h1 right before #newscontents, no sapo (the description is the
+# start of a body paragraph), a right-aligned closing signature split by <br>, "Đọc thêm" cards.
+CT_PAGE = f"""<!DOCTYPE html><html lang="vi"><head>
+<title>Rau xanh mùa mưa - Báo Cần Thơ Online</title>
+<meta name="Description" content="+ Rau ăn lá:" />
+<base href="https://baocantho.com.vn/static/templates/version1/homepage/" />
+<link rel="canonical" href="{CT_URL}" />
+<meta property="og:title" content="Rau xanh mùa mưa" />
+<meta property="og:description" content="+ Rau ăn lá:" />
+<script type="application/ld+json">{{"@context": "https://schema.org/", "@type": "NewsArticle",
+ "name": "Rau xanh mùa mưa", "datePublished": "2010-03-05", "description": "+ Rau ăn lá:"}}
+</script></head><body>
+<div class="wapperheader"><nav class="nav-main"><ul class="clearfix">
+<li><a href="https://baocantho.com.vn/thoi-su/">Thời sự</a></li>
+<li><a href="https://baocantho.com.vn/y-te/">Y tế</a></li></ul></nav></div>
+<div class="wappercontainer"><div class="container"><div class="row"><div id="content">
+<div id="colcate1">
+ <div class="titlecate"><h1><a href="https://baocantho.com.vn/news/y-te/">Y tế</a>
+  <span class="fw400"> > <a
+   href="https://baocantho.com.vn/y-te/dinh-duong/">Dinh dưỡng</a>
+  </span></h1></div>
+ <div id="clear" class="sharemxh detail-fb-like-share">
+  <span class="pubdate 128">05/03/2010 - 08:15</span>
+  <div class="fright"><a class="ashare btn-facebook" href="#"> Chia sẻ Facebook</a></div>
+ </div>
+ <h1 class="margintopbot10 fw700">Rau xanh mùa mưa</h1>
+ <div id="clear"></div>
+ <div id="newscontents">
+ <div class="content-fck slider-jsgallery 171">
+ <img class="zoomimg" alt="" src="https://baocantho.com.vn/image/news/2010/rau.jpg" align="right">
+ <p align="justify">Mùa mưa là lúc nhiều loại rau xanh cho năng suất cao, giá mềm hơn.</p>
+ <p align="justify"><strong>+ Rau ăn lá:</strong> Rau muống, cải ngọt, mồng tơi, rau dền.</p>
+ <p align="justify"><strong>+ Rau ăn quả:</strong> Bí đao, mướp, đậu bắp, dưa leo.</p>
+ <div class="AMN_res_mid"></div><p align="right"><strong>T.L<br>
+ (Theo Sức khỏe gia đình)<br></strong></p></div>
+ </div>
+ <div class="col-xs-12 detail-related"><div class="row">
+  <div class="col-xs-12 related-title"><div class="catename"><span class="cate-title">
+   <a class="cate1" href="javascript:void(0);">Đọc thêm</a></span></div></div>
+  <ul class="related-list">
+   <li class="related-item col-xs-12 col-sm-4 "><div class="news-img-top">
+    <a class="b-img" title="Ăn rau đúng cách"
+     href="https://baocantho.com.vn/an-rau-dung-cach-a51200.html">
+     <div class="overflow-5x3"><img src="https://baocantho.com.vn/image/a.webp"
+      alt="Ăn rau đúng cách"/></div></a>
+    <div class="b-content"><a title="Ăn rau đúng cách"
+     href="https://baocantho.com.vn/an-rau-dung-cach-a51200.html">
+     <h3 class="b-title">Ăn rau đúng cách&nbsp;<span class="sprite icophoto"></span></h3></a></div>
+   </div></li>
+  </ul></div></div>
+</div></div></div></div></div></body></html>"""
+
+
+def test_older_template_is_the_anphp_family_with_its_byline_date_and_section() -> None:
+    article, used = extract_with_info(CT_PAGE, CT_URL, crawled_at="2026-11-30T00:00:00Z")
+    assert used == "family:anphp"
+    assert article.title == "Rau xanh mùa mưa"
+    # The visible day-first time, not the JSON-LD bare date.
+    assert article.published_at == "2010-03-05T08:15:00+07:00"
+    assert article.section == "Dinh dưỡng"
+    # The right-aligned signature leaves the body; dotted initials sign a person.
+    assert article.authors == ["T.L"]
+    assert article.body.split("\n\n")[-1].startswith("+ Rau ăn quả:")
+    assert "Theo Sức khỏe" not in article.body
+    # The description only repeats the start of a body paragraph: no lead.
+    assert not article.lead
+    assert [r["title"] for r in article.related] == ["Ăn rau đúng cách"]
+
+
+def test_detect_needs_the_fck_body_under_a_headline() -> None:
+    from parsel import Selector
+    assert anphp.detect(Selector(text=CT_PAGE))
+    no_h1 = CT_PAGE.replace('<h1 class="margintopbot10 fw700">Rau xanh mùa mưa</h1>', "") \
+        .replace("<div class=\"titlecate\"><h1>", "<div class=\"titlecate\"><div>") \
+        .replace("</span></h1></div>", "</span></div></div>")
+    assert not anphp.detect(Selector(text=no_h1))
+    assert not anphp.detect(Selector(text=CT_PAGE.replace('id="newscontents"', 'id="x"')))
+
+
+def test_a_description_that_opens_a_paragraph_is_no_lead() -> None:
+    assert is_excerpt("+ Rau ăn lá:", ["Mở đầu.", "+ Rau ăn lá: Rau muống."])
+    assert is_excerpt("Mùa mưa là lúc nhiều loại rau...", ["Mùa mưa là lúc nhiều loại rau xanh."])
+    assert not is_excerpt("Một sapo riêng của bài.", ["Mùa mưa là lúc nhiều loại rau xanh."])
+    assert not is_excerpt("Câu giống hệt.", ["Câu giống hệt."])
