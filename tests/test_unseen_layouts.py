@@ -95,3 +95,54 @@ def test_a_description_that_opens_a_paragraph_is_no_lead() -> None:
     assert is_excerpt("Mùa mưa là lúc nhiều loại rau...", ["Mùa mưa là lúc nhiều loại rau xanh."])
     assert not is_excerpt("Một sapo riêng của bài.", ["Mùa mưa là lúc nhiều loại rau xanh."])
     assert not is_excerpt("Câu giống hệt.", ["Câu giống hệt."])
+
+
+# The Explus CMS (giadinhonline.vn): JSON-LD printed with the description's line break raw
+# inside the string, the author Person named after the reprint's source, and the site
+# header's clock ("Thứ bảy, 05/09/2026 17:09": the day the page was served) above the story.
+EX_URL = "https://giadinhonline.vn/an-sang-dung-gio-d170001.html"
+EX_PAGE = f"""<!DOCTYPE html><html lang="vi"><head>
+<meta property="og:type" content="article" />
+<meta property="og:title" content="Ăn sáng đúng giờ" />
+<link rel="canonical" href="{EX_URL}"><meta property="article:section" content="News" />
+<script type="application/ld+json">
+ {{ "@context": "http://schema.org", "@type": "NewsArticle", "mainEntityOfPage": "{EX_URL}",
+  "headline": "Ăn sáng đúng giờ", "datePublished": "2021-03-02T07:15:00+07:00",
+  "description": "Bữa sáng đúng giờ giúp cơ thể khỏe hơn.
+",
+  "author": {{ "@type": "Person", "name": "Theo Sức khỏe Đời sống" }} }}
+</script><title>Ăn sáng đúng giờ</title>
+<meta name="description" content="Bữa sáng đúng giờ giúp cơ thể khỏe hơn.
+" /></head><body>
+<article><div class="time-weather__time"><strong>Thứ bảy, 05/09/2026 17:09</strong></div></article>
+<article><div class="w-1140 main-content1 detail-bg-white">
+<div class="category-list-t"><div class="category-text">
+ <div class="category-text-dad"><a href="https://giadinhonline.vn/suc-khoe/">Sống +</a></div>
+ <div class="category-text-list active"><a
+  href="https://giadinhonline.vn/dinh-duong/">Dinh dưỡng</a>
+ </div></div></div>
+<div class="detail-content padding-15">
+ <h1 class="fs-32 h1-robo f-600 detail-title">Ăn sáng đúng giờ</h1>
+ <p><h2 class="f-600 intro">Bữa sáng đúng giờ giúp cơ thể khỏe hơn.</h2></p>
+ <div class="content_detail_news" id="explus-editor">
+ <p style="text-align: justify;">Nhiều người bỏ bữa sáng vì vội đi làm, đi học mỗi ngày.</p>
+ <p style="text-align: justify;">Chuyên gia khuyên ăn sáng trong vòng một giờ sau khi thức.</p>
+ <p style="text-align: justify;">Bữa sáng nên có đủ tinh bột, chất đạm, rau xanh và trái cây,
+ uống thêm một cốc nước ấm để cơ thể tỉnh táo và hệ tiêu hóa bắt đầu làm việc nhẹ nhàng.</p>
+ <p style="text-align: justify;">Người bận rộn có thể chuẩn bị từ tối hôm trước những món đơn
+ giản như cháo yến mạch, trứng luộc hay bánh mì nguyên cám để không phải bỏ bữa.</p>
+ <p style="text-align: justify;">Ăn sáng quá muộn, sát giờ ăn trưa, khiến hai bữa dồn vào nhau
+ và dễ gây đầy bụng, khó tiêu, nhất là ở người cao tuổi và trẻ nhỏ.</p>
+ </div>
+ <div class="detail-author h1-ari">Theo Sức khỏe Đời sống &nbsp;</div>
+</div></div></article></body></html>"""
+
+
+def test_jsonld_with_raw_line_breaks_is_read_and_a_source_is_no_author() -> None:
+    article, _ = extract_with_info(EX_PAGE, EX_URL, crawled_at="2026-11-30T00:00:00Z")
+    # JSON-LD's datePublished, not the header clock of the day the page was served.
+    assert article.published_at == "2021-03-02T07:15:00+07:00"
+    assert article.authors == []
+    assert article.lead == "Bữa sáng đúng giờ giúp cơ thể khỏe hơn."
+    assert article.body.startswith("Nhiều người bỏ bữa sáng")
+    assert "Theo Sức khỏe" not in article.body

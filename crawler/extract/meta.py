@@ -36,11 +36,13 @@ def jsonld_objects(sel: Selector) -> list[dict[str, Any]]:
 def _loads_lenient(raw: str) -> Any:
     raw = _JSONLD_CONTROL.sub(" ", raw.strip())
     try:
-        return json.loads(raw)
+        # strict=False: CMS templates print descriptions with their line breaks unescaped
+        # inside JSON strings ("description": "...\n"), which browsers and Google accept.
+        return json.loads(raw, strict=False)
     except ValueError:
         # Some CMSs HTML-escape the JSON inside the script element.
         try:
-            return json.loads(html_lib.unescape(raw))
+            return json.loads(html_lib.unescape(raw), strict=False)
         except ValueError:
             logger.debug("unparsable JSON-LD block skipped")
             return None
@@ -116,18 +118,24 @@ def first_date(*candidates: str | None) -> str | None:
     return None
 
 
+# "Theo Dân Việt", "Nguồn: VTV": a source credit some CMSs put in the author Person's name.
+_SOURCE_NAME = re.compile(r"^\W*(?:theo|nguồn)\b", re.IGNORECASE)
+
+
 def jsonld_person_names(value: Any) -> list[str]:
-    """Author names from JSON-LD, leaving out Organization entries (a site name is no byline).
+    """Author names from JSON-LD, leaving out Organization entries (a site name is no byline)
+    and source credits written as a Person's name ("Theo Dân Việt": a reprint's source).
 
     >>> jsonld_person_names([{"@type": "Person", "name": "An"}, {"@type": "Organization",
-    ...                      "name": "VnExpress"}, "Bình"])
+    ...                      "name": "VnExpress"}, "Bình", {"@type": "Person",
+    ...                      "name": "Theo Dân Việt"}])
     ['An', 'Bình']
     """
     if isinstance(value, list):
         return [n for v in value for n in jsonld_person_names(v)]
     if isinstance(value, dict) and value.get("@type") not in (None, "Person"):
         return []
-    return jsonld_names(value)
+    return [n for n in jsonld_names(value) if not _SOURCE_NAME.match(n)]
 
 
 def jsonld_breadcrumb(objs: Iterable[dict[str, Any]]) -> list[str]:
