@@ -146,3 +146,79 @@ def test_jsonld_with_raw_line_breaks_is_read_and_a_source_is_no_author() -> None
     assert article.lead == "Bữa sáng đúng giờ giúp cơ thể khỏe hơn."
     assert article.body.startswith("Nhiều người bỏ bữa sáng")
     assert "Theo Sức khỏe" not in article.body
+
+
+# A video story in the shape of laodong.vn's media template: AngularJS markup with end tags
+# left out, a <video> where the text would be, the sapo in div.chappeau (its <p> unclosed), an
+# upper-case two-person byline, a JSON-LD breadcrumb ending with the page itself, and an
+# unheaded related strip of article cards.
+LD_URL = "https://laodong.vn/video-xa-hoi/mua-lu-dau-mua-1300001.ldo"
+LD_PAGE = f"""<!DOCTYPE html><html lang="vi"><head>
+<meta property="article:published_time" content="2024-05-02T07:10:05+07:00">
+<meta property="article:section" content="Xã hội"><title>Mưa lũ đầu mùa</title>
+<meta name="description"
+ content=" Mưa lớn kéo dài khiến nhiều tuyến đường ngập sâu, người dân vất vả di chuyển. ">
+<meta property="og:type" content="article"><meta property="og:title" content="Mưa lũ đầu mùa">
+<link rel="canonical" href="{LD_URL}">
+<script type="application/ld+json">[{{"@context":"https://schema.org","@type":"BreadcrumbList",
+"itemListElement":[{{"@type":"ListItem","position":1,"item":{{"@id":"https://laodong.vn/video",
+"name":"Video"}}}},{{"@type":"ListItem","position":2,"item":{{"@id":"https://laodong.vn/video-xa-hoi",
+"name":"Xã hội"}}}},{{"@type":"ListItem","position":3,"item":{{"@id":"{LD_URL}",
+"name":"Mưa lũ đầu mùa"}}}}]}},{{"@context":"https://schema.org","@type":"NewsArticle",
+"headline":"Mưa lũ đầu mùa","datePublished":"2024-05-02T07:10:05+07:00",
+"video":[{{"@type":"VideoObject","name":"Mưa lũ đầu mùa"}}],
+"author":[{{"@type":"Person","name":"HẢI AN - MINH THU"}}]}}]</script>
+<body ng-app="web-app"><div ng-controller="MainCtrl as vm"><header id="site-header">
+<nav><ul class="lst-mn"><li class="item"><a class="link" href="https://laodong.vn/video">Video</a>
+<li class="item"><a class="link" href="https://laodong.vn/photo">Photo</a></ul></nav></header>
+<div class="body-content"><div class="b-center"><div class="page-chi-tiet-tin ctt-video">
+<div class="video-content"><div class="video-wrap"><video id="video-1300001" poster="https://media-cdn-v2.laodong.vn/a.jpg"
+ controls><source src="https://media-cdn-v2.laodong.vn/a.mp4" type="video/mp4"></video></div></div>
+<div class="blk-c2-01"><div class="pl"><article class="article-detail v4">
+<h1 class="title">Mưa lũ đầu mùa</h1>
+<div class="art-info"><div class="info"><span class="authors">HẢI AN - MINH THU</span>
+ <span class="time"> Thứ năm, 02/05/2024 07:10 (GMT+7) </span></div></div>
+<div class="chappeau"><p>Mưa lớn kéo dài khiến nhiều tuyến đường ngập sâu, người dân vất vả
+ di chuyển.</div>
+<div class="art-footer"><div class="lst-tags"><div class="content">
+<a href="/tags/mua-lu-1.ldo">Mưa lũ</a> <a href="/tags/ngap-ung-2.ldo">Ngập úng</a>
+</div></div></div>
+</article>
+<div class="blk-tin-lien-quan"><div class="content d-flex">
+<article class="v4 nm-media pc3 item"><a class="link-title"
+ href="https://laodong.vn/ban-tin/nuoc-song-dang-cao-1299001.ldo"><h2 class="title">Nước sông
+ dâng cao
+ sau mưa lớn nhiều ngày</h2></a></article>
+<article class="v4 nm-media pc3 item"><a class="link-title"
+ href="https://laodong.vn/xa-hoi/canh-bao-sat-lo-dat-1298001.ldo"><h2 class="title">Cảnh báo sạt lở
+ đất ở vùng núi phía Bắc</h2></a></article>
+</div></div></div></div></div></div></div></div></body></html>"""
+
+
+def test_a_video_story_with_no_text_block_is_an_article() -> None:
+    article, used = extract_with_info(LD_PAGE, LD_URL, crawled_at="2026-11-30T00:00:00Z")
+    assert used == "generic:media-story"
+    assert article.title == "Mưa lũ đầu mùa"
+    assert article.lead.startswith("Mưa lớn kéo dài")
+    assert article.body == article.lead  # the sapo is all a reader reads besides the player
+    assert article.authors == ["HẢI AN", "MINH THU"]
+    assert article.published_at == "2024-05-02T07:10:05+07:00"
+    assert article.section == "Xã hội"  # the breadcrumb's last item is the page itself
+    assert article.tags == ["Mưa lũ", "Ngập úng"]
+    assert {r["title"] for r in article.related} >= {"Cảnh báo sạt lở đất ở vùng núi phía Bắc"}
+
+
+def test_a_media_story_needs_the_headline_as_h1_and_a_medium() -> None:
+    import pytest
+
+    from crawler.extract.base import NotAnArticle
+    from crawler.extract.media_story import extract
+
+    no_video = LD_PAGE.replace("<video", "<div").replace("</video>", "</div>") \
+        .replace('"video":[{"@type":"VideoObject","name":"Mưa lũ đầu mùa"}],', "")
+    with pytest.raises(NotAnArticle, match="video"):
+        extract(no_video, LD_URL)
+    other_h1 = LD_PAGE.replace('<h1 class="title">Mưa lũ đầu mùa</h1>',
+                               '<h1 class="title">Tin video mới nhất hôm nay</h1>')
+    with pytest.raises(NotAnArticle, match="h1"):
+        extract(other_h1, LD_URL)

@@ -139,15 +139,29 @@ def jsonld_person_names(value: Any) -> list[str]:
 
 
 def jsonld_breadcrumb(objs: Iterable[dict[str, Any]]) -> list[str]:
-    """Names of the BreadcrumbList items, home excluded; nested item lists are flattened."""
+    """Names of the BreadcrumbList items, home excluded; nested item lists are flattened. A
+    last item naming the article itself (its headline: laodong.vn ends the trail with the
+    page) is not a section.
+
+    >>> jsonld_breadcrumb([{"@type": "BreadcrumbList", "itemListElement": [
+    ...     {"position": 1, "name": "Video"}, {"position": 2, "name": "Xã hội"},
+    ...     {"position": 3, "name": "Tin A"}]}, {"@type": "NewsArticle", "headline": "Tin A"}])
+    ['Video', 'Xã hội']
+    """
+    objs = list(objs)
+    headlines = {" ".join(str(o.get("headline") or "").split()).casefold() for o in objs
+                 if o.get("@type") != "BreadcrumbList" and o.get("headline")}
     for obj in objs:
         if obj.get("@type") != "BreadcrumbList":
             continue
         items = list(_flatten_jsonld(obj.get("itemListElement") or []))
         items.sort(key=lambda i: i.get("position") if isinstance(i.get("position"), int) else 0)
         names = [_crumb_name(i) for i in items]
-        return [n.strip() for n in names
-                if n and n.strip() and n.strip().lower() not in ("trang chủ", "home")]
+        crumbs = [n.strip() for n in names
+                  if n and n.strip() and n.strip().lower() not in ("trang chủ", "home")]
+        if crumbs and " ".join(crumbs[-1].split()).casefold() in headlines:
+            crumbs.pop()
+        return crumbs
     return []
 
 

@@ -6,7 +6,9 @@ re-extraction, benchmarks) goes through :func:`extract_layered`:
 1. the site's profile, when the URL's host has one;
 2. the CMS family whose markup the page shows (each family module's ``detect``), unless the
    profile already runs that family's extractor;
-3. the generic extractor.
+3. the generic extractor;
+4. when every layer above refused the page, the media-story extractor
+   (:mod:`crawler.extract.media_story`): a video or photo story with no text block.
 
 A layer that refuses the page (``NotAnArticle``) or leaves a field empty does not end the
 extraction: the next layer runs and fills the fields still empty. A further layer runs only
@@ -34,7 +36,7 @@ from typing import Any
 from parsel import Selector
 
 import crawler.sites as sites_pkg
-from crawler.extract import generic
+from crawler.extract import generic, media_story
 from crawler.extract.base import NotAnArticle, release_indexes, selector_for
 from crawler.sites import SiteProfile, profile_for_url
 from crawler.urls import article_id
@@ -52,6 +54,8 @@ FIELDS = ("title", "lead", "paragraphs", "authors", "published_at", "modified_at
 # it fills every empty field, these included.
 TRIGGER_FIELDS = ("title", "paragraphs", "published_at", "lead", "section")
 GENERIC_LAYER = "generic"
+# The last resort for video and photo stories, tried only when every other layer refused.
+MEDIA_LAYER = "generic:media-story"
 
 Extractor = Callable[[str | bytes, str], dict[str, Any]]
 
@@ -218,6 +222,7 @@ def _layers(html: str | bytes, url: str,
     if family is not None and (profile is None or profile.extractor is not family.extract):
         yield f"family:{family.FAMILY}", family.extract
     yield GENERIC_LAYER, generic.extract
+    yield MEDIA_LAYER, media_story.extract
 
 
 def extract_layered(html: str | bytes, url: str,
@@ -235,6 +240,8 @@ def extract_layered(html: str | bytes, url: str,
     sources: dict[str, str] = {}
     refusals: list[str] = []
     for name, extractor in _layers(html, url, profile):
+        if name == MEDIA_LAYER and merged is not None:
+            break
         try:
             raw = extractor(html, url)
         except NotAnArticle as exc:
@@ -282,6 +289,8 @@ def extractor_version(used: str) -> str:
     if kind == "family":
         module = family_named(name)
         return module.EXTRACTOR_VERSION if module else "?"
+    if used == MEDIA_LAYER:
+        return media_story.EXTRACTOR_VERSION
     return generic.EXTRACTOR_VERSION
 
 
