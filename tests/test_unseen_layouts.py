@@ -222,3 +222,19 @@ def test_a_media_story_needs_the_headline_as_h1_and_a_medium() -> None:
                                '<h1 class="title">Tin video mới nhất hôm nay</h1>')
     with pytest.raises(NotAnArticle, match="h1"):
         extract(other_h1, LD_URL)
+
+
+def test_a_byline_box_with_avatar_initial_and_time_gives_the_name() -> None:
+    """vneconomy.vn's 2026 byline box: an avatar letter, the name (trailing space) and the
+    time, all inside one author-marked element."""
+    from crawler.text import split_authors
+
+    box = ('<div class="article-meta__author"><div class="article-meta__avatar" '
+           'data-field="author"><span class="author-credit__avatar">M</span>'
+           '<span class="article-meta__name">Minh Châu </span></div>'
+           '<div class="article-meta__content"><time class="article-meta__time">'
+           '10:05, 12/08/2026</time></div></div>')
+    from parsel import Selector
+    text = " ".join(" ".join(Selector(text=box).xpath("//text()").getall()).split())
+    assert split_authors(text) == ["Minh Châu"]
+    assert split_authors("Lan Hương | 8h30 ngày 2/9/2026") == ["Lan Hương"]
