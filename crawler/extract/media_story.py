@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import urljoin
 
 from parsel import Selector
 
@@ -93,8 +94,7 @@ def _story_root(h1: Any) -> Selector:
 
 
 def _images(sel: Selector, url: str) -> list[dict[str, str | None]]:
-    from urllib.parse import urljoin
-
+    """The story's picture: the video poster, else og:image."""
     out: list[dict[str, str | None]] = []
     for src in [*sel.css("video::attr(poster)").getall(), meta_content(sel, "og:image") or ""]:
         if src.strip() and not any(i["url"] == urljoin(url, src.strip()) for i in out):
