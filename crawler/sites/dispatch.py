@@ -114,10 +114,14 @@ def _fold_excerpt(text: str) -> str:
     return " ".join(text.split()).casefold().rstrip(" .…:")
 
 
+_EXCERPT_MAX_CHARS = 60  # shorter than a sapo sentence: a fragment ("+ Rau củ:")
+
+
 def is_excerpt(lead: Any, paragraphs: list[Any]) -> bool:
     """A lead that is only the opening words of one of the body's paragraphs (a CMS without
-    a sapo fills its description with them, whole or cut off with "..."): not a lead. A lead
-    equal to a whole paragraph is left alone (which of the two is the copy is unknowable).
+    a sapo fills its description with them: a fragment, or a cut ending in "..."): not a
+    lead. A whole sentence that opens a longer paragraph stays (a sapo some sites repeat at
+    the start of the body), and so does a lead equal to a whole paragraph.
 
     >>> is_excerpt("+ Rau củ:", ["Intro.", "+ Rau củ: Cải xoăn, bắp cải."])
     True
@@ -125,8 +129,14 @@ def is_excerpt(lead: Any, paragraphs: list[Any]) -> bool:
     True
     >>> is_excerpt("Sapo.", ["Sapo."]), is_excerpt("Sapo riêng.", ["Thân bài."])
     (False, False)
+    >>> is_excerpt("Mưa lớn kéo dài nhiều ngày khiến các tuyến đường ở trung tâm ngập sâu.",
+    ...            ["Mưa lớn kéo dài nhiều ngày khiến các tuyến đường ở trung tâm ngập sâu. Thêm."])
+    False
     """
     if not isinstance(lead, str) or not lead.strip():
+        return False
+    text = " ".join(lead.split())
+    if len(text) >= _EXCERPT_MAX_CHARS and not text.endswith(("...", "…")):
         return False
     head = _fold_excerpt(lead.rstrip(" .…"))
     for para in paragraphs:
