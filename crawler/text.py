@@ -403,15 +403,26 @@ def _clean_author(part: str) -> str:
         part = stripped
 
 
+# A byline box that also prints the time ("Hà Anh 09:43, 04/09/2026"): the names end there.
+_BYLINE_TIME_RE = re.compile(r"\s*(?:\b\d{1,2}[:h]\d{2}\b|\b\d{1,2}[/.\-]\d{1,2}[/.\-]\d{4}\b).*$")
+# An avatar's initial printed before the name ("H Hà Anh"): one bare capital, no dot.
+_AVATAR_INITIAL_RE = re.compile(r"^(\w)\s+(?=\1)", re.UNICODE)
+
+
 def split_authors(s: str) -> list[str]:
-    """Split a byline into author names, dropping labels, emails and qualifiers.
+    """Split a byline into author names, dropping labels, emails and qualifiers, and the
+    time or the avatar initial a byline box prints with the name.
 
     >>> split_authors("Bài, ảnh: Thu Hà - Hoài Nam (thực hiện)")
     ['Thu Hà', 'Hoài Nam']
     >>> split_authors("Theo TTXVN"), split_authors("Nhóm PV"), split_authors("")
     (['TTXVN'], [], [])
+    >>> split_authors("H Hà Anh 09:43, 04/09/2026"), split_authors("Q.Chung")
+    (['Hà Anh'], ['Q.Chung'])
     """
     text = _EMAIL_RE.sub(" ", normalize_text(s))
+    text = _BYLINE_TIME_RE.sub("", text)
+    text = _AVATAR_INITIAL_RE.sub("", text)
     text = _BYLINE_PREFIX_RE.sub("", text)
     names: list[str] = []
     seen: set[str] = set()

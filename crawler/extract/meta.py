@@ -36,11 +36,13 @@ def jsonld_objects(sel: Selector) -> list[dict[str, Any]]:
 def _loads_lenient(raw: str) -> Any:
     raw = _JSONLD_CONTROL.sub(" ", raw.strip())
     try:
-        return json.loads(raw)
+        # strict=False: CMS templates print descriptions with their line breaks unescaped
+        # inside JSON strings ("description": "...\n"), which browsers and Google accept.
+        return json.loads(raw, strict=False)
     except ValueError:
         # Some CMSs HTML-escape the JSON inside the script element.
         try:
-            return json.loads(html_lib.unescape(raw))
+            return json.loads(html_lib.unescape(raw), strict=False)
         except ValueError:
             logger.debug("unparsable JSON-LD block skipped")
             return None
@@ -116,30 +118,50 @@ def first_date(*candidates: str | None) -> str | None:
     return None
 
 
+# "Theo Dân Việt", "Nguồn: VTV": a source credit some CMSs put in the author Person's name.
+_SOURCE_NAME = re.compile(r"^\W*(?:theo|nguồn)\b", re.IGNORECASE)
+
+
 def jsonld_person_names(value: Any) -> list[str]:
-    """Author names from JSON-LD, leaving out Organization entries (a site name is no byline).
+    """Author names from JSON-LD, leaving out Organization entries (a site name is no byline)
+    and source credits written as a Person's name ("Theo Dân Việt": a reprint's source).
 
     >>> jsonld_person_names([{"@type": "Person", "name": "An"}, {"@type": "Organization",
-    ...                      "name": "VnExpress"}, "Bình"])
+    ...                      "name": "VnExpress"}, "Bình", {"@type": "Person",
+    ...                      "name": "Theo Dân Việt"}])
     ['An', 'Bình']
     """
     if isinstance(value, list):
         return [n for v in value for n in jsonld_person_names(v)]
     if isinstance(value, dict) and value.get("@type") not in (None, "Person"):
         return []
-    return jsonld_names(value)
+    return [n for n in jsonld_names(value) if not _SOURCE_NAME.match(n)]
 
 
 def jsonld_breadcrumb(objs: Iterable[dict[str, Any]]) -> list[str]:
-    """Names of the BreadcrumbList items, home excluded; nested item lists are flattened."""
+    """Names of the BreadcrumbList items, home excluded; nested item lists are flattened. A
+    last item naming the article itself (its headline: laodong.vn ends the trail with the
+    page) is not a section.
+
+    >>> jsonld_breadcrumb([{"@type": "BreadcrumbList", "itemListElement": [
+    ...     {"position": 1, "name": "Video"}, {"position": 2, "name": "Xã hội"},
+    ...     {"position": 3, "name": "Tin A"}]}, {"@type": "NewsArticle", "headline": "Tin A"}])
+    ['Video', 'Xã hội']
+    """
+    objs = list(objs)
+    headlines = {" ".join(str(o.get("headline") or "").split()).casefold() for o in objs
+                 if o.get("@type") != "BreadcrumbList" and o.get("headline")}
     for obj in objs:
         if obj.get("@type") != "BreadcrumbList":
             continue
         items = list(_flatten_jsonld(obj.get("itemListElement") or []))
         items.sort(key=lambda i: i.get("position") if isinstance(i.get("position"), int) else 0)
         names = [_crumb_name(i) for i in items]
-        return [n.strip() for n in names
-                if n and n.strip() and n.strip().lower() not in ("trang chủ", "home")]
+        crumbs = [n.strip() for n in names
+                  if n and n.strip() and n.strip().lower() not in ("trang chủ", "home")]
+        if crumbs and " ".join(crumbs[-1].split()).casefold() in headlines:
+            crumbs.pop()
+        return crumbs
     return []
 
 

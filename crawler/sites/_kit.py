@@ -41,6 +41,10 @@ _OUTLET = re.compile(r"^(?:theo|báo|tạp\s*chí|đài|nguồn|tổng\s*hợp)\
                      re.IGNORECASE)
 
 
+# A person signing with initials: two to four capitals joined by dots ("H.A", "N.Đ.T.").
+_INITIALS = re.compile(r"^(?:[A-ZĐ]\.){1,3}[A-ZĐ]\.?$")
+
+
 def credit_names(line: str) -> list[str]:
     """People named in a credit line, role labels, sources and outlets left out.
 
@@ -50,6 +54,8 @@ def credit_names(line: str) -> list[str]:
     (['Tạ Nguyên'], [], [])
     >>> credit_names("Quang Minh (theo Heathline)"), credit_names("MAI QUẾ")
     (['Quang Minh'], ['MAI QUẾ'])
+    >>> credit_names("H.A (Theo Readers Digest)"), credit_names("TP.HCM")
+    (['H.A'], [])
     """
     text = _PARENS.sub("", " ".join(line.split()))
     if re.match(r"^(?:theo|nguồn)\b", text, re.IGNORECASE):
@@ -58,8 +64,10 @@ def credit_names(line: str) -> list[str]:
     out: list[str] = []
     for part in _CREDIT_SPLIT.split(text):
         part = part.strip(" .:-–")
-        # A name has two to five words; a single token is an abbreviation (PV, TTXVN, VOV).
-        if not part or _OUTLET.search(part) or not 2 <= len(part.split()) <= 5:
+        # A name has two to five words; a single token is an abbreviation (PV, TTXVN, VOV),
+        # except dotted initials, which sign a person ("H.A", "T.L.").
+        if not part or _OUTLET.search(part) or not (2 <= len(part.split()) <= 5
+                                                    or _INITIALS.match(part)):
             continue
         if not part[0].isupper() or any(c.isdigit() for c in part):
             continue

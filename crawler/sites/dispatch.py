@@ -6,7 +6,9 @@ re-extraction, benchmarks) goes through :func:`extract_layered`:
 1. the site's profile, when the URL's host has one;
 2. the CMS family whose markup the page shows (each family module's ``detect``), unless the
    profile already runs that family's extractor;
-3. the generic extractor.
+3. the generic extractor;
+4. when every layer above refused the page, the media-story extractor
+   (:mod:`crawler.extract.media_story`): a video or photo story with no text block.
 
 A layer that refuses the page (``NotAnArticle``) or leaves a field empty does not end the
 extraction: the next layer runs and fills the fields still empty. A further layer runs only
@@ -34,7 +36,7 @@ from typing import Any
 from parsel import Selector
 
 import crawler.sites as sites_pkg
-from crawler.extract import generic
+from crawler.extract import generic, media_story
 from crawler.extract.base import NotAnArticle, release_indexes, selector_for
 from crawler.sites import SiteProfile, profile_for_url
 from crawler.urls import article_id
@@ -52,6 +54,8 @@ FIELDS = ("title", "lead", "paragraphs", "authors", "published_at", "modified_at
 # it fills every empty field, these included.
 TRIGGER_FIELDS = ("title", "paragraphs", "published_at", "lead", "section")
 GENERIC_LAYER = "generic"
+# The last resort for video and photo stories, tried only when every other layer refused.
+MEDIA_LAYER = "generic:media-story"
 
 Extractor = Callable[[str | bytes, str], dict[str, Any]]
 
@@ -104,6 +108,42 @@ def missing_fields(raw: dict[str, Any], names: tuple[str, ...] = FIELDS) -> list
     ['paragraphs', 'lead']
     """
     return [f for f in names if is_missing(raw.get(f))]
+
+
+def _fold_excerpt(text: str) -> str:
+    return " ".join(text.split()).casefold().rstrip(" .…:")
+
+
+_EXCERPT_MAX_CHARS = 60  # shorter than a sapo sentence: a fragment ("+ Rau củ:")
+
+
+def is_excerpt(lead: Any, paragraphs: list[Any]) -> bool:
+    """A lead that is only the opening words of one of the body's paragraphs (a CMS without
+    a sapo fills its description with them: a fragment, or a cut ending in "..."): not a
+    lead. A whole sentence that opens a longer paragraph stays (a sapo some sites repeat at
+    the start of the body), and so does a lead equal to a whole paragraph.
+
+    >>> is_excerpt("+ Rau củ:", ["Intro.", "+ Rau củ: Cải xoăn, bắp cải."])
+    True
+    >>> is_excerpt("Hà Nội có mưa...", ["Hà Nội có mưa rào vào chiều tối."])
+    True
+    >>> is_excerpt("Sapo.", ["Sapo."]), is_excerpt("Sapo riêng.", ["Thân bài."])
+    (False, False)
+    >>> is_excerpt("Mưa lớn kéo dài nhiều ngày khiến các tuyến đường ở trung tâm ngập sâu.",
+    ...            ["Mưa lớn kéo dài nhiều ngày khiến các tuyến đường ở trung tâm ngập sâu. Thêm."])
+    False
+    """
+    if not isinstance(lead, str) or not lead.strip():
+        return False
+    text = " ".join(lead.split())
+    if len(text) >= _EXCERPT_MAX_CHARS and not text.endswith(("...", "…")):
+        return False
+    head = _fold_excerpt(lead.rstrip(" .…"))
+    for para in paragraphs:
+        text = " ".join(str(para).split()).casefold()
+        if len(text) > len(head) and text.startswith(head) and _fold_excerpt(text) != head:
+            return True
+    return False
 
 
 def merge_layer(merged: dict[str, Any], sources: dict[str, str], raw: dict[str, Any],
@@ -192,6 +232,7 @@ def _layers(html: str | bytes, url: str,
     if family is not None and (profile is None or profile.extractor is not family.extract):
         yield f"family:{family.FAMILY}", family.extract
     yield GENERIC_LAYER, generic.extract
+    yield MEDIA_LAYER, media_story.extract
 
 
 def extract_layered(html: str | bytes, url: str,
@@ -209,6 +250,8 @@ def extract_layered(html: str | bytes, url: str,
     sources: dict[str, str] = {}
     refusals: list[str] = []
     for name, extractor in _layers(html, url, profile):
+        if name == MEDIA_LAYER and merged is not None:
+            break
         try:
             raw = extractor(html, url)
         except NotAnArticle as exc:
@@ -225,6 +268,10 @@ def extract_layered(html: str | bytes, url: str,
             break
     if merged is None:
         raise NotAnArticle("; ".join(refusals) or "no extractor accepted the page")
+    if is_excerpt(merged.get("lead"), merged.get("paragraphs") or []):
+        # Not a sapo: the page has none and its description repeats the body's first words.
+        merged["lead"] = None
+        sources.pop("lead", None)
     if profile is not None:
         # The id comes from the canonical URL first: a legacy or tracking URL may carry none.
         merged["article_id"] = profile.article_id(merged["url"]) or profile.article_id(url)
@@ -252,6 +299,8 @@ def extractor_version(used: str) -> str:
     if kind == "family":
         module = family_named(name)
         return module.EXTRACTOR_VERSION if module else "?"
+    if used == MEDIA_LAYER:
+        return media_story.EXTRACTOR_VERSION
     return generic.EXTRACTOR_VERSION
 
 
