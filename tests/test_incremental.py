@@ -205,6 +205,8 @@ def test_second_run_while_one_is_going_exits_at_once(tmp_path: Path) -> None:
         errors = [ln for ln in second.stderr.splitlines() if ln.startswith("error:")]
         assert len(errors) == 1 and "holds the lock" in errors[0]
         assert f"pid {first.pid}" in errors[0]
+        # Reported before Scrapy starts: the error line is all the operator sees.
+        assert "Scrapy" not in second.stderr and "[scrapy" not in second.stderr, second.stderr
         first.kill()
         first.wait()
     finally:

@@ -77,22 +77,36 @@ def blame(message: str, settings: Any) -> str:
     return f"REDIS_URL={redact_uri(url)} (the state store of Redis mode): {message}"
 
 
-def check_store_opens(settings: Any) -> None:
+def check_store_opens(settings: Any, spider_name: str = "") -> None:
     """Open (and close) the state store the run will use, so that a bad path or an
     unreachable Redis is reported before Scrapy's banner; the lock is taken later."""
     from scrapy.settings import SETTINGS_PRIORITIES
 
     from crawler.state import ROOT
-    from crawler.store import StoreError, open_store
+    from crawler.store import StoreError, open_store, redact_uri
 
     uri = settings.get("STATE_URI") or "none"
     redis = (settings.get("REDIS_URL") or "").strip()
     if redis and (settings.getpriority("STATE_URI") or 0) <= SETTINGS_PRIORITIES["project"]:
         uri = redis  # Redis mode: the state store defaults to REDIS_URL
     try:
-        open_store(uri, root=ROOT).close()
+        store = open_store(uri, root=ROOT)
     except StoreError as exc:
         raise PreflightError(blame(str(exc), settings)) from None
+    try:
+        # One machine: a run of this spider going on is reported here, before the banner (the
+        # lock itself, with the spider's sites, is taken once the crawler exists). Redis
+        # workers of one spider join each other's crawl instead.
+        peek = getattr(store, "live_lock_holder", None)
+        holder = peek(f"crawl:{spider_name}") if peek and spider_name and not redis else None
+        if holder:
+            held_by = str(holder.get("owner", "")).rsplit(":", 1)[-1]
+            raise PreflightError(
+                f"another run ({held_by or 'unknown spider'}) holds the lock of spider "
+                f"{spider_name} on {redact_uri(uri)} (pid {holder.get('pid')} on "
+                f"{holder.get('host')} since {holder.get('since')})")
+    finally:
+        store.close()
 
 
 def early_checks(settings: Any, args: list[str], spargs: dict[str, Any]) -> None:
@@ -129,7 +143,7 @@ def early_checks(settings: Any, args: list[str], spargs: dict[str, Any]) -> None
             check(dict(spargs))
         except ValueError as exc:
             raise PreflightError(str(exc)) from None
-    check_store_opens(settings)
+    check_store_opens(settings, args[0])
     from types import SimpleNamespace
 
     from crawler.feeds import project_feed_dir_used

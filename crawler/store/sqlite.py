@@ -515,6 +515,16 @@ class SqliteStore:
             )
             return cur.rowcount > 0
 
+    def live_lock_holder(self, name: str) -> dict[str, Any] | None:
+        """Who holds the lock ``name`` right now (a live, unexpired holder), or None: what
+        acquire_lock() would refuse on, without taking anything."""
+        row = self._conn.execute(
+            "SELECT pid, host, expires FROM locks WHERE name = ?", (name,)
+        ).fetchone()
+        if row is None or self._lock_stale(*row, self._now()):
+            return None
+        return self.lock_holder(name)
+
     def lock_holder(self, name: str) -> dict[str, Any] | None:
         """Who holds the lock ``name`` (owner, pid, host, since), or None."""
         row = self._conn.execute(
