@@ -111,6 +111,8 @@ class StateManager:
         self.lock_name: str | None = None
         self.lock_names: list[str] = []
         self.resuming: list[str] = []
+        # Article URLs of dead runs' unfinished feed files, requested again by this run.
+        self.resume_urls: list[str] = []
         self.counts: Counter[str] = Counter()
         self.files: list[dict[str, Any]] = []
         # Articles handed to a feed file that failed (disk full...): not delivered.
@@ -352,7 +354,9 @@ class StateManager:
 
     def resume_leftovers(self, feed_dir: Path, spider_name: str, run_id: str) -> list[str]:
         """Remove .part files of runs that died; return their run ids. Their articles were
-        never recorded, so this run fetches and emits them again."""
+        never recorded, so this run fetches and emits them again: rediscovered from the list
+        pages, and requested directly from ``resume_urls`` (an article reached only through
+        the related box of one that was delivered would not be found again otherwise)."""
         dead: list[str] = []
         for part in sorted(feed_dir.glob(f"{spider_name}-*.part")):
             found = RUN_ID_RE.search(part.name)
@@ -361,7 +365,13 @@ class StateManager:
             stem = part.name[len(spider_name) + 1:].split(".", 1)[0]
             found = RUN_ID_RE.search(stem)
             dead_run = found.group(0) if found else stem
-            lines = sum(1 for _ in part.open("rb"))
+            lines = 0
+            with part.open("rb") as fh:
+                for line in fh:
+                    lines += 1
+                    url = _line_url(line)
+                    if url and url not in self.resume_urls:
+                        self.resume_urls.append(url)
             part.unlink()
             logger.warning("run %s was killed: removed %s (%d undelivered lines, fetched again "
                            "by this run)", dead_run, part.name, lines)
@@ -484,6 +494,21 @@ class StateManager:
 
     def close(self) -> None:
         self.store.close()
+
+
+def _line_url(line: bytes) -> str | None:
+    """The ``url`` of one JSON Lines article, or None (a torn last line, a gzip member).
+
+    >>> _line_url(b'{"url": "https://a.vn/x-post1.html", "title": "X"}\\n')
+    'https://a.vn/x-post1.html'
+    >>> _line_url(b'{"url": "https://a.vn/x-po') is None
+    True
+    """
+    try:
+        url = json.loads(line).get("url")
+    except (ValueError, AttributeError):
+        return None
+    return url if isinstance(url, str) else None
 
 
 def _unfinished_key(spider_name: str) -> str:

@@ -262,6 +262,14 @@ class SiteSpider(scrapy.Spider):
                 for url in (*profile.rss_feeds, *profile.sitemaps):
                     yield scrapy.Request(url, callback=self.parse_feed, errback=self.on_error,
                                          meta={"feed_depth": 0}, dont_filter=True)
+        # Articles a dead run had written to a feed file it never completed: asked for again
+        # directly, since one reached through a delivered article's related box would not be
+        # found again from the list pages.
+        for url in list(getattr(self.state, "resume_urls", ())):
+            if self.profile_for(url).on_site(url):
+                self.crawler.stats.inc_value("discovery/resumed_articles")
+                for request in self._article_request(url, depth=0, referer=""):
+                    yield request
 
     def topic_request(self, url: str, dont_filter: bool = True) -> scrapy.Request:
         url = self.profile_for(url).canonical(url)
