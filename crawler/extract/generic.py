@@ -488,8 +488,7 @@ def _generic_authors(sel: Selector, ld: dict[str, Any], credit: str | None,
         if names:
             return names
     for q in _AUTHOR_CSS:
-        texts = [normalize_text(" ".join(n.xpath(".//text()[not(ancestor::script)]").getall()))
-                 for n in sel.css(q)]
+        texts = [_byline_text(n) for n in sel.css(q)]
         texts = [t for t in texts if t and len(t) <= 60 and not _SOURCE_CREDIT.match(t)]
         names = _names([n for t in texts for n in credit_names(t)])
         if names:
@@ -502,6 +501,17 @@ def _generic_authors(sel: Selector, ld: dict[str, Any], credit: str | None,
         if names:
             return names
     return []
+
+
+def _byline_text(node: Selector) -> str:
+    """A byline's text; when it marks the person's name (``itemprop=name``), only that: the
+    rest is often the source the story came from ("<name>, Đời sống Pháp luật")."""
+    named = [normalize_text(" ".join(n.xpath(".//text()").getall()))
+             for n in node.css("[itemprop=name]")]
+    named = [t for t in named if t]
+    if named:
+        return ", ".join(named)
+    return normalize_text(" ".join(node.xpath(".//text()[not(ancestor::script)]").getall()))
 
 
 _SOURCE_CREDIT = re.compile(r"^\W*(theo|nguồn)\b", re.I)
@@ -525,12 +535,70 @@ def generic_section(sel: Selector, objs: list[dict[str, Any]], title: str = "") 
     if crumbs:
         return crumbs[-1]
     section = meta_content(sel, "article:section")
-    if section:
+    if section and not is_placeholder_section(section):
         return section
     links = [clean_label(" ".join(a.xpath(".//text()").getall()))
              for a in sel.css("[class*=breadcrumb] a")]
-    links = [x for x in links if x and x.lower() != "trang chủ" and not _names_title(x, title)]
-    return links[-1] if links else None
+    links = [x for x in links if x and not is_placeholder_section(x)
+             and not _names_title(x, title)]
+    if links:
+        return links[-1]
+    crumbs = visible_crumbs(sel, title)
+    return crumbs[-1] if crumbs else None
+
+
+# Values a CMS fills in where no section was chosen ("article:section" = "News").
+_PLACEHOLDER_SECTIONS = frozenset({"news", "tin tức", "tin", "home", "trang chủ", "article",
+                                   "bài viết", "blog", "post", "posts"})
+
+
+def is_placeholder_section(name: str) -> bool:
+    """A section value that names no section.
+
+    >>> is_placeholder_section("News"), is_placeholder_section("Y tế 360")
+    (True, False)
+    """
+    return normalize_text(name).strip(" :»›>-").casefold() in _PLACEHOLDER_SECTIONS
+
+
+# A class or id naming a crumb trail or the story's category line above the headline
+# ("breadcrumb", "category-text", "titlecate", "chuyen-muc").
+_CRUMB_ATTR = re.compile(r"crumb|titlecate|(?:^|[\s_-])(?:cate|category|categories|chuyen-?muc)"
+                         r"(?:$|[\s_-])", re.I)
+_CRUMB_MAX_LINKS = 4
+_CRUMB_MAX_WORDS = 5
+
+
+def visible_crumbs(sel: Selector, title: str = "") -> list[str]:
+    """The section names of the crumb trail shown above the headline: the element nearest
+    before the article's h1 whose class/id says crumbs or category, holding one to four
+    short links to section pages (not stories) and little other text. Menus hold more links;
+    boxes after the headline are other stories' categories."""
+    order = {el: i for i, el in enumerate(sel.root.iter())}
+    key = normalize_text(title).casefold()[:40]
+    h1s = list(sel.root.iter("h1"))
+    headline = next((h for h in h1s if key and normalize_text(
+        " ".join(h.itertext())).casefold().startswith(key)), h1s[-1] if h1s else None)
+    limit = order.get(headline, len(order))
+    best: list[str] = []
+    for el in sel.root.iter("div", "nav", "ul", "ol", "p", "span", "h1", "h2", "h3"):
+        if order.get(el, 0) >= limit:
+            break
+        attrs = f"{el.get('class') or ''} {el.get('id') or ''}"
+        if not _CRUMB_ATTR.search(attrs):
+            continue
+        anchors = [a for a in el.iter("a") if (a.get("href") or "").strip()]
+        names = [clean_label(normalize_text(" ".join(a.itertext()))) for a in anchors]
+        pairs = [(a, n) for a, n in zip(anchors, names, strict=True)
+                 if n and not is_placeholder_section(n)]
+        if not pairs or len(anchors) > _CRUMB_MAX_LINKS + 1:
+            continue
+        if any(len(n.split()) > _CRUMB_MAX_WORDS or is_story_url(a.get("href")) for a, n in pairs):
+            continue
+        if _text_len(el) > sum(len(n) for _, n in pairs) + 20:
+            continue  # a date or a byline beside the links: not a trail of its own
+        best = [n for _, n in pairs]
+    return best
 
 
 def _names_title(crumb: str, title: str) -> bool:

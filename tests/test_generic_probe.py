@@ -1,0 +1,35 @@
+"""Generic-layer rules called for by real pages of sites nobody tuned on (a byline that
+marks the name and then the source, placeholder sections, date-only machine dates, initials
+as a closing credit, unheaded related lists). Each page is hand-written in the shape of the
+markup that called for it; the text is made up."""
+
+from __future__ import annotations
+
+from tests.test_generic_rules import HEAD, TITLE, article, page, paras
+
+
+def test_byline_marking_the_name_leaves_the_source_out() -> None:
+    byline = ('<div class="meta"><span class="post-author" itemprop="author" itemscope>'
+              '<span itemprop="name">Minh Khôi</span>, Tạp chí Ví Dụ&nbsp;</span>'
+              '<time datetime="2026-03-01T07:30:00+07:00">01/03/2026 07:30</time></div>')
+    html = page(f"<h1>{TITLE}</h1>{byline}<div class='content'>{paras()}</div>")
+    assert article(html)["authors"] == ["Minh Khôi"]
+
+
+def test_placeholder_meta_section_loses_to_the_category_line() -> None:
+    head = HEAD.replace("</head>", '<meta property="article:section" content="News"></head>')
+    crumbs = ('<div class="cat-line"><div class="category-text">'
+              '<div class="category-text-dad"><a href="https://baovidu.vn/doi-song/">Đời sống</a>'
+              '</div><div class="category-text-icon"><i class="icon-right"></i></div>'
+              '<div class="category-text-list active"><a href="https://baovidu.vn/nong-nghiep/">'
+              'Nông nghiệp</a></div></div><div class="category-time"><span>Thứ hai, 01/03/2026'
+              ' 07:30</span></div></div>')
+    html = page(f"{crumbs}<h1>{TITLE}</h1><div class='content'>{paras()}</div>", head)
+    assert article(html)["raw"]["section"] == "Nông nghiệp"
+
+
+def test_category_links_after_the_headline_are_no_section() -> None:
+    box = ('<div class="category-text"><a href="https://baovidu.vn/doi-song/">Đời sống</a>'
+           '</div>')
+    html = page(f"<h1>{TITLE}</h1><div class='content'>{paras()}</div>{box}")
+    assert article(html)["raw"]["section"] is None
