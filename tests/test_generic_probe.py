@@ -5,7 +5,7 @@ markup that called for it; the text is made up."""
 
 from __future__ import annotations
 
-from tests.test_generic_rules import HEAD, TITLE, article, page, paras
+from tests.test_generic_rules import HEAD, P, TITLE, article, page, paras
 
 
 def test_byline_marking_the_name_leaves_the_source_out() -> None:
@@ -33,3 +33,29 @@ def test_category_links_after_the_headline_are_no_section() -> None:
            '</div>')
     html = page(f"<h1>{TITLE}</h1><div class='content'>{paras()}</div>{box}")
     assert article(html)["raw"]["section"] is None
+
+
+def test_date_only_jsonld_takes_the_time_shown_on_the_same_day() -> None:
+    head = ('<head><meta charset="utf-8"><title>' + TITLE + '</title>'
+            '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "'
+            + TITLE + '", "datePublished": "2026-03-01"}</script></head>')
+    html = page(f"<h1>{TITLE}</h1><div class='share'><span class='pubdate'>01/03/2026 - 21:02"
+                f"</span></div><div class='content'>{paras()}</div>", head)
+    assert article(html)["published"] == "2026-03-01T21:02:00+07:00"
+
+
+def test_date_only_jsonld_keeps_its_day_against_another_days_time() -> None:
+    head = ('<head><meta charset="utf-8"><title>' + TITLE + '</title>'
+            '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "'
+            + TITLE + '", "datePublished": "2026-03-01"}</script></head>')
+    html = page(f"<h1>{TITLE}</h1><div class='share'><span class='pubdate'>05/03/2026 - 21:02"
+                f"</span></div><div class='content'>{paras()}</div>", head)
+    assert article(html)["published"].startswith("2026-03-01T00:00")
+
+
+def test_initials_above_the_source_line_are_the_author() -> None:
+    closing = "<p align='right'><strong>H.T<br>(Theo Tạp chí Ví Dụ)<br></strong></p>"
+    html = page(f"<h1>{TITLE}</h1><div class='content'>{paras()}{closing}</div>")
+    got = article(html)
+    assert got["body"] == P
+    assert got["authors"] == ["H.T"]

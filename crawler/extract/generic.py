@@ -425,7 +425,26 @@ def generic_published(sel: Selector, ld: dict[str, Any],
         others = [d for d in (ld_date, shown) if d]
         if others and all(o[:10] != machine[:10] for o in others):
             return others[0]
-    return machine or ld_date or shown
+    if machine:
+        return _timed(machine, meta, shown)
+    if ld_date:
+        return _timed(ld_date, ld_raw, shown)
+    return shown
+
+
+_DATE_ONLY = re.compile(r"\s*\d{4}-\d{1,2}-\d{1,2}\s*$")
+
+
+def _timed(date: str, raw: Any, shown: str | None) -> str:
+    """A machine date written without a time ("2009-01-21") takes the time of the visible
+    date when that falls on the same day ("21/01/2009 - 21:02").
+
+    >>> _timed("2009-01-21T00:00:00+07:00", "2009-01-21", "2009-01-21T21:02:00+07:00")
+    '2009-01-21T21:02:00+07:00'
+    """
+    if shown and isinstance(raw, str) and _DATE_ONLY.match(raw) and shown[:10] == date[:10]:
+        return shown
+    return date
 
 
 def generic_modified(sel: Selector, ld: dict[str, Any]) -> str | None:
@@ -945,21 +964,34 @@ def _trailing_credit(blocks: list[Block]) -> tuple[list[Block], str | None, str 
         blocks.pop()
     if not blocks:
         return blocks, None, None
-    last = blocks[-1]
-    text = normalize_text(last.text)
+    text = normalize_text(blocks[-1].text)
     credit = text[1:-1].strip() if text[:1] + text[-1:] in ("()", "[]") else text
     source = (bool(_SOURCE_CREDIT.match(credit)) and len(credit) <= 40
               and not credit.endswith((".", "?", "!"))) or is_agency(credit)
-    styled = (last.right_aligned or last.bold) and len(text) <= _CREDIT_MAX and (
-        last.right_aligned or not text.endswith((".", ":", "?", "!")))
     if source:
         blocks.pop()
-        return blocks, None, credit  # a source or agency, not a person
-    names = credit_names(credit)
-    if not styled or not names or not all(map(_name_cased, names)):
+        # "H.A<br>(Theo Readers Digest)": the writer's line right above the source line.
+        person = _person_credit(blocks[-1]) if blocks else None
+        if person:
+            blocks.pop()
+        return blocks, person, credit
+    person = _person_credit(blocks[-1])
+    if person is None:
         return blocks, None, None  # a closing sentence in bold, not a byline
     blocks.pop()
-    return blocks, credit, None
+    return blocks, person, None
+
+
+def _person_credit(block: Block) -> str | None:
+    """The line's credit when it is a short right-aligned or bold line naming people."""
+    text = normalize_text(block.text)
+    credit = text[1:-1].strip() if text[:1] + text[-1:] in ("()", "[]") else text
+    styled = (block.right_aligned or block.bold) and len(text) <= _CREDIT_MAX and (
+        block.right_aligned or not text.endswith((".", ":", "?", "!")))
+    names = credit_names(credit)
+    if not styled or not names or not all(map(_name_cased, names)):
+        return None
+    return credit
 
 
 def _name_cased(name: str) -> bool:
