@@ -5,7 +5,7 @@ markup that called for it; the text is made up."""
 
 from __future__ import annotations
 
-from tests.test_generic_rules import HEAD, P, TITLE, article, page, paras
+from tests.test_generic_rules import HEAD, TITLE, P, article, page, paras
 
 
 def test_byline_marking_the_name_leaves_the_source_out() -> None:
