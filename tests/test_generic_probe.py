@@ -59,3 +59,11 @@ def test_initials_above_the_source_line_are_the_author() -> None:
     got = article(html)
     assert got["body"] == P
     assert got["authors"] == ["H.T"]
+
+
+def test_professional_title_is_not_part_of_the_name() -> None:
+    closing = "<p style='text-align:right'><strong>BS TRẦN VĂN MINH</strong></p>"
+    html = page(f"<h1>{TITLE}</h1><div class='content'>{paras()}{closing}</div>")
+    got = article(html)
+    assert got["body"] == P
+    assert got["authors"] == ["TRẦN VĂN MINH"]
