@@ -67,3 +67,26 @@ def test_professional_title_is_not_part_of_the_name() -> None:
     got = article(html)
     assert got["body"] == P
     assert got["authors"] == ["TRẦN VĂN MINH"]
+
+
+def test_arrow_line_linking_a_story_is_related_not_body() -> None:
+    story = "https://baovidu.vn/gia-lua-tang-manh-ngay-tu-dau-vu-d173311.html"
+    pointer = (f'<h3 style="text-align: center;"><strong><em><a href="{story}" target="_blank">'
+               "-> Giá lúa: Tăng mạnh ngay từ đầu vụ đông xuân</a></em></strong></h3>"
+               '<p><strong><em><iframe class="video" src="/watch/12"></iframe></em></strong></p>'
+               '<h3 style="text-align: center;"><strong><em>Xem thêm: Cách phơi lúa đúng cách'
+               " (Nguồn: Báo Khác)</em></strong></h3>")
+    html = page(f"<h1>{TITLE}</h1><div class='content'>{paras()}{pointer}</div>")
+    got = article(html)
+    assert got["body"] == P
+    assert [r["title"] for r in got["related"]] == ["Giá lúa: Tăng mạnh ngay từ đầu vụ đông xuân"]
+    assert got["related"][0]["url"] == story
+
+
+def test_arrow_inside_a_sentence_with_a_link_stays_body() -> None:
+    line = ('<p>Giá lúa -> tăng mạnh, xem <a href="https://baovidu.vn/gia-lua-123456.html">'
+            "bảng giá lúa hôm nay tại các tỉnh</a> để biết thêm.</p>")
+    html = page(f"<h1>{TITLE}</h1><div class='content'>{paras()}{line}</div>")
+    got = article(html)
+    assert got["body"][-1].startswith("Giá lúa")
+    assert got["related"] == []

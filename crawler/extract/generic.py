@@ -937,8 +937,10 @@ def _captions_out(blocks: list[Block], images: list[dict[str, str | None]]) -> l
     return out
 
 
-_PROMO = re.compile(r"^\W*(mời (quý )?(bạn đọc|độc giả)|bạn đọc có thể|xem thêm\W*$"
-                    r"|đọc thêm\W*$|tin liên quan\W*$)", re.I)
+# Lines closing a story that point elsewhere: "Mời bạn đọc...", a bare "Xem thêm", or
+# "Xem thêm: <another story>" written without a link (a video pointer).
+_PROMO = re.compile(r"^\W*(mời (quý )?(bạn đọc|độc giả)|bạn đọc có thể"
+                    r"|(xem thêm|đọc thêm)(\W*$|\s*:)|tin liên quan\W*$)", re.I)
 _AGENCY = re.compile(r"^(TTXVN|VNA|TTXVN/VNA|PV|CTV|BTV|PV-CTV|Vietnam\+|VietnamPlus|AFP"
                      r"|Reuters|AP|Xinhua|TTO|VOV|VTV|Tổng hợp|Nhóm PV)$", re.I)
 _CREDIT_MAX = 60
@@ -1206,6 +1208,32 @@ def _related_candidates(sel: Selector, container: Any | None = None,
     for el in sel.root.iter("div", "section", "ul", "aside", "article"):
         if _RELATED_CLASS.search(" ".join(el.get(a) or "" for a in _BOX_ATTRS)):
             out.append((el, None))
+    if container is not None:
+        out += [(line, None) for line in pointer_lines(container)]
+    return out
+
+
+# An arrow opening a line that points to another story ("-> Ung thư xương: ...", "» ...").
+_POINTER = re.compile(r"^\s*(?:-+>|=+>|→|⇒|»|>>|►|▶|▸)\s*")
+_POINTER_LABEL = re.compile(r"^\s*(?:xem thêm|đọc thêm|tin liên quan|bài liên quan)\s*:\s*", re.I)
+
+
+def pointer_lines(container: Any) -> list[Any]:
+    """Lines of the text block that are one link to another story, opened by an arrow or
+    a "Xem thêm:" label (``<h3><a>-> Ung thư xương: ...</a></h3>`` between paragraphs):
+    a related story, not a paragraph."""
+    out: list[Any] = []
+    for el in container.iter("p", "h2", "h3", "h4", "h5", "h6", "li"):
+        anchors = [a for a in el.iter("a") if (a.get("href") or "").strip()]
+        if len(anchors) != 1:
+            continue
+        text = normalize_text(" ".join(el.itertext()))
+        linked = normalize_text(" ".join(anchors[0].itertext()))
+        if not (_POINTER.match(text) or _POINTER_LABEL.match(text)):
+            continue
+        rest = _POINTER_LABEL.sub("", _POINTER.sub("", text))
+        if linked and _POINTER_LABEL.sub("", _POINTER.sub("", linked)) == rest:
+            out.append(el)
     return out
 
 
@@ -1251,6 +1279,7 @@ def _anchor_title(a: Any) -> str:
     if title is None:
         heading = next(a.iter("h1", "h2", "h3", "h4", "h5"), None)
         text = normalize_text(" ".join((heading if heading is not None else a).itertext()))
+        text = _POINTER.sub("", text)  # "-> Headline": the arrow is not part of it
         title = _TITLES[a] = text or normalize_text(a.get("title") or "")
     return title
 
