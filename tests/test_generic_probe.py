@@ -90,3 +90,53 @@ def test_arrow_inside_a_sentence_with_a_link_stays_body() -> None:
     got = article(html)
     assert got["body"][-1].startswith("Giá lúa")
     assert got["related"] == []
+
+
+SAPO = "<h2 class='lead'>Nông dân các tỉnh đồng bằng đẩy nhanh thu hoạch lúa trước mùa mưa.</h2>"
+STORIES = [("https://baovidu.vn/kinh-te/gia-lua-tang-manh-dau-vu-20260301101010123.htm",
+            "Giá lúa tăng mạnh ngay từ đầu vụ đông xuân"),
+           ("https://baovidu.vn/kinh-te/thuong-lai-do-ve-dong-bang-20260301090909456.htm",
+            "Thương lái đổ về đồng bằng thu mua lúa tươi"),
+           ("https://baovidu.vn/xa-hoi/hop-tac-xa-ky-hop-dong-som-20260228080808789.htm",
+            "Hợp tác xã ký hợp đồng tiêu thụ lúa gạo sớm")]
+
+
+def unheaded_list(items: list[tuple[str, str]]) -> str:
+    return "<ul class='list-x'>" + "".join(
+        f"<li class='item'><h4><a href='{u}' title='{t}'>{t}<i class='icon'></i></a></h4></li>"
+        for u, t in items) + "</ul>"
+
+
+def test_unheaded_lists_beside_the_body_are_related() -> None:
+    card = (f"<div class='widget'><a href='{STORIES[2][0]}'><img src='/t.jpg' alt='x'></a>"
+            f"<div class='widget_info'><a href='{STORIES[2][0]}' class='info-title'>{STORIES[2][1]}"
+            "</a><p class='des'>Một đoạn giới thiệu ngắn của bài viết khác.</p></div></div>")
+    html = page(f"<h1>{TITLE}</h1><div class='content'>{SAPO}{unheaded_list(STORIES[:2])}"
+                f"<div class='wrap'><div class='share'><a href='/'>Trang chủ</a></div>"
+                f"<div class='boxdetail'><div class='contents'>{paras()}</div>"
+                f"<div class='author'><strong>Minh Khôi</strong><i> (TTXVN)</i></div>{card}</div>"
+                "</div><div class='keysword'><span>Từ khóa: </span><ul><li>"
+                "<a href='/tags/lua-gao.htm'>lúa gạo</a></li></ul></div></div>")
+    got = article(html)
+    assert got["body"] == P
+    assert [r["title"] for r in got["related"]] == [t for _, t in STORIES]
+    assert got["authors"] == ["Minh Khôi"]
+
+
+def test_links_before_the_headline_or_past_the_tags_are_not_related() -> None:
+    tags = ("<div class='new-tags'><a href='https://baovidu.vn/chup-anh-canh-dong-lua-chin.html'>"
+            "Chụp ảnh cánh đồng lúa chín vàng</a></div>")
+    html = page(f"{unheaded_list(STORIES[:2])}<div class='main'><h1>{TITLE}</h1><div>"
+                f"<div class='content'>{paras()}</div>{tags}{unheaded_list(STORIES[2:])}</div>"
+                "</div>")
+    got = article(html)
+    assert got["body"] == P
+    assert got["related"] == []
+
+
+def test_lower_case_tag_links_after_the_body_are_not_related() -> None:
+    box = ("<div class='box'><a href='https://baovidu.vn/thu-hoach-lua-som-tranh-mua-bao.html'>"
+           "thu hoạch lúa sớm tránh mưa bão</a> <a href='https://baovidu.vn/gia-lua-dong-xuan-"
+           "tang-manh.html'>giá lúa đông xuân tăng mạnh</a></div>")
+    html = page(f"<h1>{TITLE}</h1><div><div class='content'>{paras()}</div>{box}</div>")
+    assert article(html)["related"] == []

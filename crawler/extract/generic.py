@@ -1075,7 +1075,9 @@ def related_boxes(sel: Selector, url: str,
     body = container.root
     found: list[tuple[Any, list[dict[str, str]]]] = []
     seen: set[str] = set()
-    for box, heading in _related_candidates(sel, body):
+    candidates = [*_related_candidates(sel, body),
+                  *((b, None) for b in adjacent_story_boxes(sel, container, url))]
+    for box, heading in candidates:
         if any(_inside(box, b) for b, _ in found) or _inside(body, box):
             continue  # a box already read, or one that would swallow the article
         if _inside(box, body) and _text_len(box) > _MAX_BOX_SHARE * _text_len(body):
@@ -1100,6 +1102,91 @@ def related_boxes(sel: Selector, url: str,
             if heading is not None:
                 found.append((heading, []))
     return found
+
+
+def _is_story_link(a: Any, url: str, here: str, site: str) -> str | None:
+    """The canonical URL of a link to another story of the site with a headline for text."""
+    from crawler.urls import canonical_url, host_matches
+
+    href = (a.get("href") or "").strip()
+    if not href or href.startswith(("javascript:", "#", "mailto:")):
+        return None
+    link = canonical_url(href, url)
+    if link == here or not is_story_title(_anchor_title(a)) or not host_matches(link, [site]) \
+            or not is_story_url(link):
+        return None
+    return link
+
+
+_ADJACENT_LEVELS = 3
+_ADJACENT_STEPS = 4
+_END_OF_STORY = re.compile(r"comment|binh-?luan|footer|tags?\b|keywords?|tu-?khoa", re.I)
+
+
+def _ends_story(el: Any) -> bool:
+    """The element is, or holds, a tag box, the comments or the footer."""
+    return any(_END_OF_STORY.search(f"{x.get('class') or ''} {x.get('id') or ''}")
+               for x in el.iter() if isinstance(x.tag, str))
+
+
+def _headline_cased(title: str) -> bool:
+    """A headline opens with a capital, a digit or a quote; tag links are often lower case
+    ("chụp ảnh khoe thân phản cảm")."""
+    first = title.lstrip("\"'“‘«([ ")[:1]
+    return first.isupper() or first.isdigit()
+
+
+def adjacent_story_boxes(sel: Selector, container: Selector, url: str) -> list[Any]:
+    """Unheaded boxes of other stories set right against the story: between the headline
+    and the body, a list of two or more story links (baotintuc's ``ul.list-concern``); right
+    after the body (past the byline and share bar, before tags and comments), a story card or
+    list (``div.knc-rate-link``, a single ``div.widget`` card). A few elements on each side,
+    up to three levels above the text block; a long text or the end of the story stops."""
+    from crawler.urls import canonical_url, site_of
+
+    here, site = canonical_url(url), site_of(url)
+    body = container.root
+    order = {el: i for i, el in enumerate(sel.root.iter())}
+    h1 = next(sel.root.iter("h1"), None)
+    top = order.get(h1, -1) if h1 is not None else len(order)
+    out: list[Any] = []
+    for after in (False, True):
+        steps = 0
+        el = body
+        stop = False
+        for _ in range(_ADJACENT_LEVELS):
+            siblings = el.itersiblings(preceding=not after)
+            for sib in siblings:
+                if not isinstance(sib.tag, str) or sib.tag in ("script", "style", "noscript"):
+                    continue
+                if not after and (order.get(sib, 0) <= top or _inside(h1, sib)):
+                    stop = True  # the headline: nothing above it is beside the story
+                    break
+                if _ends_story(sib):
+                    if after:
+                        stop = True
+                        break
+                    continue
+                links = {x for a in sib.iter("a") if _headline_cased(_anchor_title(a))
+                         and (x := _is_story_link(a, url, here, site))}
+                size = _text_len(sib)
+                if links and (len(links) >= 2 or after) and size <= _CARD_MAX_CHARS * len(links):
+                    out.append(sib)
+                elif size > _CARD_MAX_CHARS and (after or links):
+                    # Text of its own after the story, or a wider block of stories (the sapo
+                    # between headline and body is passed over).
+                    stop = True
+                    break
+                if size or links:
+                    steps += 1
+                if steps >= _ADJACENT_STEPS:
+                    stop = True
+                    break
+            parent = el.getparent()
+            if stop or parent is None or parent.tag in ("body", "html", "form"):
+                break
+            el = parent
+    return out
 
 
 _MAX_BOX_SHARE = 0.5
