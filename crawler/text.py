@@ -388,6 +388,10 @@ _PART_LABEL_RE = re.compile(
     re.IGNORECASE,
 )
 _PAREN_RE = re.compile(r"\s*\([^()]*\)")
+# Professional titles printed before a name ("BS Đoàn Văn Hải", "PGS.TS Lê B", "ThS. Trần C"):
+# not part of the name. Case-sensitive, as sites print them, and only before another word.
+_TITLE_RE = re.compile(r"^(?:(?:PGS|GS|TS|ThS|Ths|BS|Bs|BSCK(?:II|I|1|2)|CK(?:II|I|1|2)|KS|LS"
+                       r"|DS|NCS)(?:\.\s*|\s+))+(?=\w)")
 
 
 def _clean_author(part: str) -> str:
@@ -399,7 +403,7 @@ def _clean_author(part: str) -> str:
     while True:
         stripped = _PART_LABEL_RE.sub("", part, count=1)
         if stripped == part:
-            return part.strip(" .:'\"")
+            return _TITLE_RE.sub("", part).strip(" .:'\"")
         part = stripped
 
 
@@ -419,6 +423,8 @@ def split_authors(s: str) -> list[str]:
     (['TTXVN'], [], [])
     >>> split_authors("H Hà Anh 09:43, 04/09/2026"), split_authors("Q.Chung")
     (['Hà Anh'], ['Q.Chung'])
+    >>> split_authors("BS ĐOÀN VĂN HẢI"), split_authors("PGS.TS Lê Bình, ThS. Trần Chi")
+    (['ĐOÀN VĂN HẢI'], ['Lê Bình', 'Trần Chi'])
     """
     text = _EMAIL_RE.sub(" ", normalize_text(s))
     text = _BYLINE_TIME_RE.sub("", text)

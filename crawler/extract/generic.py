@@ -425,7 +425,26 @@ def generic_published(sel: Selector, ld: dict[str, Any],
         others = [d for d in (ld_date, shown) if d]
         if others and all(o[:10] != machine[:10] for o in others):
             return others[0]
-    return machine or ld_date or shown
+    if machine:
+        return _timed(machine, meta, shown)
+    if ld_date:
+        return _timed(ld_date, ld_raw, shown)
+    return shown
+
+
+_DATE_ONLY = re.compile(r"\s*\d{4}-\d{1,2}-\d{1,2}\s*$")
+
+
+def _timed(date: str, raw: Any, shown: str | None) -> str:
+    """A machine date written without a time ("2009-01-21") takes the time of the visible
+    date when that falls on the same day ("21/01/2009 - 21:02").
+
+    >>> _timed("2009-01-21T00:00:00+07:00", "2009-01-21", "2009-01-21T21:02:00+07:00")
+    '2009-01-21T21:02:00+07:00'
+    """
+    if shown and isinstance(raw, str) and _DATE_ONLY.match(raw) and shown[:10] == date[:10]:
+        return shown
+    return date
 
 
 def generic_modified(sel: Selector, ld: dict[str, Any]) -> str | None:
@@ -488,8 +507,7 @@ def _generic_authors(sel: Selector, ld: dict[str, Any], credit: str | None,
         if names:
             return names
     for q in _AUTHOR_CSS:
-        texts = [normalize_text(" ".join(n.xpath(".//text()[not(ancestor::script)]").getall()))
-                 for n in sel.css(q)]
+        texts = [_byline_text(n) for n in sel.css(q)]
         texts = [t for t in texts if t and len(t) <= 60 and not _SOURCE_CREDIT.match(t)]
         names = _names([n for t in texts for n in credit_names(t)])
         if names:
@@ -502,6 +520,17 @@ def _generic_authors(sel: Selector, ld: dict[str, Any], credit: str | None,
         if names:
             return names
     return []
+
+
+def _byline_text(node: Selector) -> str:
+    """A byline's text; when it marks the person's name (``itemprop=name``), only that: the
+    rest is often the source the story came from ("<name>, Đời sống Pháp luật")."""
+    named = [normalize_text(" ".join(n.xpath(".//text()").getall()))
+             for n in node.css("[itemprop=name]")]
+    named = [t for t in named if t]
+    if named:
+        return ", ".join(named)
+    return normalize_text(" ".join(node.xpath(".//text()[not(ancestor::script)]").getall()))
 
 
 _SOURCE_CREDIT = re.compile(r"^\W*(theo|nguồn)\b", re.I)
@@ -525,12 +554,70 @@ def generic_section(sel: Selector, objs: list[dict[str, Any]], title: str = "") 
     if crumbs:
         return crumbs[-1]
     section = meta_content(sel, "article:section")
-    if section:
+    if section and not is_placeholder_section(section):
         return section
     links = [clean_label(" ".join(a.xpath(".//text()").getall()))
              for a in sel.css("[class*=breadcrumb] a")]
-    links = [x for x in links if x and x.lower() != "trang chủ" and not _names_title(x, title)]
-    return links[-1] if links else None
+    links = [x for x in links if x and not is_placeholder_section(x)
+             and not _names_title(x, title)]
+    if links:
+        return links[-1]
+    crumbs = visible_crumbs(sel, title)
+    return crumbs[-1] if crumbs else None
+
+
+# Values a CMS fills in where no section was chosen ("article:section" = "News").
+_PLACEHOLDER_SECTIONS = frozenset({"news", "tin tức", "tin", "home", "trang chủ", "article",
+                                   "bài viết", "blog", "post", "posts"})
+
+
+def is_placeholder_section(name: str) -> bool:
+    """A section value that names no section.
+
+    >>> is_placeholder_section("News"), is_placeholder_section("Y tế 360")
+    (True, False)
+    """
+    return normalize_text(name).strip(" :»›>-").casefold() in _PLACEHOLDER_SECTIONS
+
+
+# A class or id naming a crumb trail or the story's category line above the headline
+# ("breadcrumb", "category-text", "titlecate", "chuyen-muc").
+_CRUMB_ATTR = re.compile(r"crumb|titlecate|(?:^|[\s_-])(?:cate|category|categories|chuyen-?muc)"
+                         r"(?:$|[\s_-])", re.I)
+_CRUMB_MAX_LINKS = 4
+_CRUMB_MAX_WORDS = 5
+
+
+def visible_crumbs(sel: Selector, title: str = "") -> list[str]:
+    """The section names of the crumb trail shown above the headline: the element nearest
+    before the article's h1 whose class/id says crumbs or category, holding one to four
+    short links to section pages (not stories) and little other text. Menus hold more links;
+    boxes after the headline are other stories' categories."""
+    order = {el: i for i, el in enumerate(sel.root.iter())}
+    key = normalize_text(title).casefold()[:40]
+    h1s = list(sel.root.iter("h1"))
+    headline = next((h for h in h1s if key and normalize_text(
+        " ".join(h.itertext())).casefold().startswith(key)), h1s[-1] if h1s else None)
+    limit = order.get(headline, len(order))
+    best: list[str] = []
+    for el in sel.root.iter("div", "nav", "ul", "ol", "p", "span", "h1", "h2", "h3"):
+        if order.get(el, 0) >= limit:
+            break
+        attrs = f"{el.get('class') or ''} {el.get('id') or ''}"
+        if not _CRUMB_ATTR.search(attrs):
+            continue
+        anchors = [a for a in el.iter("a") if (a.get("href") or "").strip()]
+        names = [clean_label(normalize_text(" ".join(a.itertext()))) for a in anchors]
+        pairs = [(a, n) for a, n in zip(anchors, names, strict=True)
+                 if n and not is_placeholder_section(n)]
+        if not pairs or len(anchors) > _CRUMB_MAX_LINKS + 1:
+            continue
+        if any(len(n.split()) > _CRUMB_MAX_WORDS or is_story_url(a.get("href")) for a, n in pairs):
+            continue
+        if _text_len(el) > sum(len(n) for _, n in pairs) + 20:
+            continue  # a date or a byline beside the links: not a trail of its own
+        best = [n for _, n in pairs]
+    return best
 
 
 def _names_title(crumb: str, title: str) -> bool:
@@ -850,8 +937,10 @@ def _captions_out(blocks: list[Block], images: list[dict[str, str | None]]) -> l
     return out
 
 
-_PROMO = re.compile(r"^\W*(mời (quý )?(bạn đọc|độc giả)|bạn đọc có thể|xem thêm\W*$"
-                    r"|đọc thêm\W*$|tin liên quan\W*$)", re.I)
+# Lines closing a story that point elsewhere: "Mời bạn đọc...", a bare "Xem thêm", or
+# "Xem thêm: <another story>" written without a link (a video pointer).
+_PROMO = re.compile(r"^\W*(mời (quý )?(bạn đọc|độc giả)|bạn đọc có thể"
+                    r"|(xem thêm|đọc thêm)(\W*$|\s*:)|tin liên quan\W*$)", re.I)
 _AGENCY = re.compile(r"^(TTXVN|VNA|TTXVN/VNA|PV|CTV|BTV|PV-CTV|Vietnam\+|VietnamPlus|AFP"
                      r"|Reuters|AP|Xinhua|TTO|VOV|VTV|Tổng hợp|Nhóm PV)$", re.I)
 _CREDIT_MAX = 60
@@ -877,21 +966,34 @@ def _trailing_credit(blocks: list[Block]) -> tuple[list[Block], str | None, str 
         blocks.pop()
     if not blocks:
         return blocks, None, None
-    last = blocks[-1]
-    text = normalize_text(last.text)
+    text = normalize_text(blocks[-1].text)
     credit = text[1:-1].strip() if text[:1] + text[-1:] in ("()", "[]") else text
     source = (bool(_SOURCE_CREDIT.match(credit)) and len(credit) <= 40
               and not credit.endswith((".", "?", "!"))) or is_agency(credit)
-    styled = (last.right_aligned or last.bold) and len(text) <= _CREDIT_MAX and (
-        last.right_aligned or not text.endswith((".", ":", "?", "!")))
     if source:
         blocks.pop()
-        return blocks, None, credit  # a source or agency, not a person
-    names = credit_names(credit)
-    if not styled or not names or not all(map(_name_cased, names)):
+        # "H.A<br>(Theo Readers Digest)": the writer's line right above the source line.
+        person = _person_credit(blocks[-1]) if blocks else None
+        if person:
+            blocks.pop()
+        return blocks, person, credit
+    person = _person_credit(blocks[-1])
+    if person is None:
         return blocks, None, None  # a closing sentence in bold, not a byline
     blocks.pop()
-    return blocks, credit, None
+    return blocks, person, None
+
+
+def _person_credit(block: Block) -> str | None:
+    """The line's credit when it is a short right-aligned or bold line naming people."""
+    text = normalize_text(block.text)
+    credit = text[1:-1].strip() if text[:1] + text[-1:] in ("()", "[]") else text
+    styled = (block.right_aligned or block.bold) and len(text) <= _CREDIT_MAX and (
+        block.right_aligned or not text.endswith((".", ":", "?", "!")))
+    names = credit_names(credit)
+    if not styled or not names or not all(map(_name_cased, names)):
+        return None
+    return credit
 
 
 def _name_cased(name: str) -> bool:
@@ -973,7 +1075,9 @@ def related_boxes(sel: Selector, url: str,
     body = container.root
     found: list[tuple[Any, list[dict[str, str]]]] = []
     seen: set[str] = set()
-    for box, heading in _related_candidates(sel, body):
+    candidates = [*_related_candidates(sel, body),
+                  *((b, None) for b in adjacent_story_boxes(sel, container, url))]
+    for box, heading in candidates:
         if any(_inside(box, b) for b, _ in found) or _inside(body, box):
             continue  # a box already read, or one that would swallow the article
         if _inside(box, body) and _text_len(box) > _MAX_BOX_SHARE * _text_len(body):
@@ -998,6 +1102,91 @@ def related_boxes(sel: Selector, url: str,
             if heading is not None:
                 found.append((heading, []))
     return found
+
+
+def _is_story_link(a: Any, url: str, here: str, site: str) -> str | None:
+    """The canonical URL of a link to another story of the site with a headline for text."""
+    from crawler.urls import canonical_url, host_matches
+
+    href = (a.get("href") or "").strip()
+    if not href or href.startswith(("javascript:", "#", "mailto:")):
+        return None
+    link = canonical_url(href, url)
+    if link == here or not is_story_title(_anchor_title(a)) or not host_matches(link, [site]) \
+            or not is_story_url(link):
+        return None
+    return link
+
+
+_ADJACENT_LEVELS = 3
+_ADJACENT_STEPS = 4
+_END_OF_STORY = re.compile(r"comment|binh-?luan|footer|tags?\b|keywords?|tu-?khoa", re.I)
+
+
+def _ends_story(el: Any) -> bool:
+    """The element is, or holds, a tag box, the comments or the footer."""
+    return any(_END_OF_STORY.search(f"{x.get('class') or ''} {x.get('id') or ''}")
+               for x in el.iter() if isinstance(x.tag, str))
+
+
+def _headline_cased(title: str) -> bool:
+    """A headline opens with a capital, a digit or a quote; tag links are often lower case
+    ("chụp ảnh khoe thân phản cảm")."""
+    first = title.lstrip("\"'“‘«([ ")[:1]
+    return first.isupper() or first.isdigit()
+
+
+def adjacent_story_boxes(sel: Selector, container: Selector, url: str) -> list[Any]:
+    """Unheaded boxes of other stories set right against the story: between the headline
+    and the body, a list of two or more story links (baotintuc's ``ul.list-concern``); right
+    after the body (past the byline and share bar, before tags and comments), a story card or
+    list (``div.knc-rate-link``, a single ``div.widget`` card). A few elements on each side,
+    up to three levels above the text block; a long text or the end of the story stops."""
+    from crawler.urls import canonical_url, site_of
+
+    here, site = canonical_url(url), site_of(url)
+    body = container.root
+    order = {el: i for i, el in enumerate(sel.root.iter())}
+    h1 = next(sel.root.iter("h1"), None)
+    top = order.get(h1, -1) if h1 is not None else len(order)
+    out: list[Any] = []
+    for after in (False, True):
+        steps = 0
+        el = body
+        stop = False
+        for _ in range(_ADJACENT_LEVELS):
+            siblings = el.itersiblings(preceding=not after)
+            for sib in siblings:
+                if not isinstance(sib.tag, str) or sib.tag in ("script", "style", "noscript"):
+                    continue
+                if not after and (order.get(sib, 0) <= top or _inside(h1, sib)):
+                    stop = True  # the headline: nothing above it is beside the story
+                    break
+                if _ends_story(sib):
+                    if after:
+                        stop = True
+                        break
+                    continue
+                links = {x for a in sib.iter("a") if _headline_cased(_anchor_title(a))
+                         and (x := _is_story_link(a, url, here, site))}
+                size = _text_len(sib)
+                if links and (len(links) >= 2 or after) and size <= _CARD_MAX_CHARS * len(links):
+                    out.append(sib)
+                elif size > _CARD_MAX_CHARS and (after or links):
+                    # Text of its own after the story, or a wider block of stories (the sapo
+                    # between headline and body is passed over).
+                    stop = True
+                    break
+                if size or links:
+                    steps += 1
+                if steps >= _ADJACENT_STEPS:
+                    stop = True
+                    break
+            parent = el.getparent()
+            if stop or parent is None or parent.tag in ("body", "html", "form"):
+                break
+            el = parent
+    return out
 
 
 _MAX_BOX_SHARE = 0.5
@@ -1106,6 +1295,32 @@ def _related_candidates(sel: Selector, container: Any | None = None,
     for el in sel.root.iter("div", "section", "ul", "aside", "article"):
         if _RELATED_CLASS.search(" ".join(el.get(a) or "" for a in _BOX_ATTRS)):
             out.append((el, None))
+    if container is not None:
+        out += [(line, None) for line in pointer_lines(container)]
+    return out
+
+
+# An arrow opening a line that points to another story ("-> Ung thư xương: ...", "» ...").
+_POINTER = re.compile(r"^\s*(?:-+>|=+>|→|⇒|»|>>|►|▶|▸)\s*")
+_POINTER_LABEL = re.compile(r"^\s*(?:xem thêm|đọc thêm|tin liên quan|bài liên quan)\s*:\s*", re.I)
+
+
+def pointer_lines(container: Any) -> list[Any]:
+    """Lines of the text block that are one link to another story, opened by an arrow or
+    a "Xem thêm:" label (``<h3><a>-> Ung thư xương: ...</a></h3>`` between paragraphs):
+    a related story, not a paragraph."""
+    out: list[Any] = []
+    for el in container.iter("p", "h2", "h3", "h4", "h5", "h6", "li"):
+        anchors = [a for a in el.iter("a") if (a.get("href") or "").strip()]
+        if len(anchors) != 1:
+            continue
+        text = normalize_text(" ".join(el.itertext()))
+        linked = normalize_text(" ".join(anchors[0].itertext()))
+        if not (_POINTER.match(text) or _POINTER_LABEL.match(text)):
+            continue
+        rest = _POINTER_LABEL.sub("", _POINTER.sub("", text))
+        if linked and _POINTER_LABEL.sub("", _POINTER.sub("", linked)) == rest:
+            out.append(el)
     return out
 
 
@@ -1151,6 +1366,7 @@ def _anchor_title(a: Any) -> str:
     if title is None:
         heading = next(a.iter("h1", "h2", "h3", "h4", "h5"), None)
         text = normalize_text(" ".join((heading if heading is not None else a).itertext()))
+        text = _POINTER.sub("", text)  # "-> Headline": the arrow is not part of it
         title = _TITLES[a] = text or normalize_text(a.get("title") or "")
     return title
 
