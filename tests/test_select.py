@@ -79,11 +79,37 @@ def test_spec_queries_match_parsel_on_golden_pages(page: Path) -> None:
         same(sel, q)
 
 
-def test_sub_selector_queries_take_the_css_path() -> None:
+def test_scoped_queries_match_parsel() -> None:
     sel = selector_for(TRICKY, "https://example.vn/")
     box = sel.css("div.box")[0]
     # Scoped to an element: same results as parsel, including the element itself.
     assert [n.root for n in select(box, ".x")] == [n.root for n in box.css(".x")]
+    assert box.root in [n.root for n in select(box, ".x")]
+    # Every query from every element of the page: the index answers, kept to the scope.
+    for scope in sel.xpath("//body//*"):
+        for q in QUERIES:
+            same(scope, q)
+
+
+def test_class_index_is_built_once_per_page(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Extracting a cms-post page walks the whole document for its class index once: every
+    query, scoped or not, and the related-box search share it."""
+    from crawler.extract import dom
+    from crawler.sites import baohatinh
+
+    builds: list[int] = []
+    real_build = dom._class_index
+
+    def counting(root: object, index: dom.DocIndex) -> dict:
+        if index.all_classes is None:
+            builds.append(id(root))
+        return real_build(root, index)
+
+    monkeypatch.setattr(dom, "_class_index", counting)
+    page = next(p for p in PAGES if p.parent.parent.name == "baohatinh")
+    raw = baohatinh.extract(page.read_text("utf-8"), "https://baohatinh.vn/a-post1.html")
+    assert raw["paragraphs"] and raw["title"]
+    assert len(builds) == 1
 
 
 def test_body_rules_as_simple_tests_match_css() -> None:

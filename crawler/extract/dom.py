@@ -68,9 +68,11 @@ class DocIndex:
     by_class: dict[str, list[Any]] = field(default_factory=dict)
     position: dict[Any, int] = field(default_factory=dict)
     # Every element with a class, whatever its tag, and every element carrying a given
-    # attribute: built on first need (see select()).
+    # attribute: built on first need (see select()). ``order``: every element's position in
+    # the document, filled by the same walk as all_classes (see in_document_order()).
     all_classes: dict[str, list[Any]] | None = None
     by_attr: dict[str, list[Any]] = field(default_factory=dict)
+    order: dict[Any, int] = field(default_factory=dict)
 
 
 # The last few documents' indexes, keyed by the root's id with the root held (so the id cannot
@@ -244,41 +246,108 @@ def _plan(query: str) -> tuple[Test, str | None] | None:
     return test, xpath
 
 
+# Attributes whose elements the full walk of _class_index records on the way (by_attr), so
+# that asking for them later costs no walk of its own: related boxes are named by
+# data-source (crawler/sites/baohatinh.py).
+WALK_ATTRS = ("data-source",)
+
+
 def _class_index(root: Any, index: DocIndex) -> dict[str, list[Any]]:
+    """Every element's classes (any tag), built once per document by one walk that also
+    numbers every element (index.order) and records WALK_ATTRS (index.by_attr)."""
     if index.all_classes is None:
-        index.all_classes = {}
-        for el in root.iter():
-            classes = el.get("class") if isinstance(el.tag, str) else None
-            if classes:
+        all_classes: dict[str, list[Any]] = {}
+        get = all_classes.get
+        # The numbering first, by a comprehension (C speed), then one loop over its keys.
+        index.order = order = {el: i for i, el in enumerate(root.iter())}
+        walk_attrs: list[tuple[str, list[Any]]] = [
+            (name, []) for name in WALK_ATTRS if name not in index.by_attr]
+        for el in order:
+            classes = el.get("class")
+            if classes and isinstance(el.tag, str):
                 for name in classes.split():
-                    index.all_classes.setdefault(name, []).append(el)
+                    els = get(name)
+                    if els is None:
+                        all_classes[name] = [el]
+                    else:
+                        els.append(el)
+            for name, found in walk_attrs:
+                if el.get(name) is not None:
+                    found.append(el)
+        index.by_attr.update(walk_attrs)
+        index.all_classes = all_classes
     return index.all_classes
 
 
-def _anchors(root: Any, index: DocIndex, test: Test) -> list[Any]:
+def _page_root(sel: Selector) -> Any | None:
+    """The root element of the page ``sel`` belongs to (None for text results)."""
+    root = sel.root
+    return root.getroottree().getroot() if hasattr(root, "getroottree") else None
+
+
+def class_index(sel: Selector) -> dict[str, list[Any]]:
+    """The page's elements by class name, any tag, each list in document order (one walk
+    per page, shared by every query; see select())."""
+    root = _page_root(sel)
+    return {} if root is None else _class_index(root, doc_index(sel))
+
+
+def with_attr(sel: Selector, name: str) -> list[Any]:
+    """The page's elements carrying attribute ``name``, in document order (one walk per
+    page and attribute; none for WALK_ATTRS once the class index exists)."""
+    root = _page_root(sel)
+    if root is None:
+        return []
+    index = doc_index(sel)
+    if name in WALK_ATTRS:
+        _class_index(root, index)
+    found = index.by_attr.get(name)
+    if found is None:
+        found = index.by_attr[name] = [el for el in root.iter() if el.get(name) is not None]
+    return found
+
+
+def in_document_order(sel: Selector, els: Iterable[Any]) -> list[Any]:
+    """Elements of the page of ``sel``, each once, sorted in document order."""
+    root = _page_root(sel)
+    if root is None:
+        return list(dict.fromkeys(els))
+    index = doc_index(sel)
+    _class_index(root, index)
+    return sorted(set(els), key=index.order.__getitem__)
+
+
+def _anchors(root: Any, index: DocIndex, test: Test, scope: Any = None) -> list[Any]:
+    """Elements matching the simple test, in document order: in the page under ``root``, or
+    only ``scope`` and its descendants (as ``scope.css`` finds them) when given."""
     tag, classes, attrs = test
     if classes:
         pool: Iterable[Any] = _class_index(root, index).get(min(classes), ())
     elif tag:
-        pool = root.iter(tag)
+        pool = (scope if scope is not None else root).iter(tag)
+        scope = None  # the walk is already inside it
     else:  # attributes only ("[data-role=sapo]", "#main")
         name = attrs[0][0]
         pool = index.by_attr.get(name)
         if pool is None:
             pool = index.by_attr[name] = [el for el in root.iter() if el.get(name) is not None]
-    return [el for el in pool if matches_any(el, (test,))]
+    found = [el for el in pool if matches_any(el, (test,))]
+    if scope is not None:
+        found = [el for el in found if el is scope or any(a is scope for a in el.iterancestors())]
+    return found
 
 
 def select(sel: Selector, query: str) -> list[Selector]:
     """``sel.css(query)`` (elements, in document order), answered through the page index
-    when the query's shape allows it."""
+    when the query's shape allows it; on an element (an article's container) through the
+    same index, the matches kept to that element and its descendants."""
     plan = _plan(query)
     root = sel.root
-    if plan is None or not hasattr(root, "getroottree") or root.getroottree().getroot() \
-            is not root:
+    if plan is None or not hasattr(root, "getroottree") or not isinstance(root.tag, str):
         return list(sel.css(query))
+    page = root.getroottree().getroot()
     test, rest = plan
-    anchors = _anchors(root, doc_index(sel), test)
+    anchors = _anchors(page, doc_index(sel), test, None if root is page else root)
     if rest is None:
         return [Selector(root=el, type="html") for el in anchors]
     out: list[Selector] = []
