@@ -91,25 +91,25 @@ def test_scoped_queries_match_parsel() -> None:
             same(scope, q)
 
 
-def test_class_index_is_built_once_per_page(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Extracting a cms-post page walks the whole document for its class index once: every
-    query, scoped or not, and the related-box search share it."""
+def test_page_is_indexed_once_per_extraction(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Extracting a cms-post page walks the whole document for its index (classes of every
+    element, metas, positions) once: every query, scoped or not, and the related-box search
+    share it."""
     from crawler.extract import dom
     from crawler.sites import baohatinh
 
-    builds: list[int] = []
-    real_build = dom._class_index
+    walks: list[int] = []
+    real_walk = dom._walk_document
 
-    def counting(root: object, index: dom.DocIndex) -> dict:
-        if index.all_classes is None:
-            builds.append(id(root))
-        return real_build(root, index)
+    def counting(root: object, index: dom.DocIndex) -> None:
+        walks.append(id(root))
+        real_walk(root, index)
 
-    monkeypatch.setattr(dom, "_class_index", counting)
+    monkeypatch.setattr(dom, "_walk_document", counting)
     page = next(p for p in PAGES if p.parent.parent.name == "baohatinh")
     raw = baohatinh.extract(page.read_text("utf-8"), "https://baohatinh.vn/a-post1.html")
-    assert raw["paragraphs"] and raw["title"]
-    assert len(builds) == 1
+    assert raw["paragraphs"] and raw["title"] and raw["related"]
+    assert len(walks) == 1
 
 
 def test_body_rules_as_simple_tests_match_css() -> None:

@@ -51,8 +51,8 @@ def decode_html(data: bytes) -> str:
 # --- one walk over the document ------------------------------------------------------------
 # A real page holds over a thousand elements (menus, sidebars, inline SVG, scripts), and each
 # XPath or CSS query over the whole document walks them all again: this used to be most of
-# extraction's time. The index below is built by one C-level walk restricted to the tags that
-# matter (lxml creates no Python object for the others) and is shared by every helper.
+# extraction's time. The index below is built by one walk of the page and is shared by every
+# helper (and every query, scoped to an element or not: see select()).
 
 # Tags whose classes are indexed: the containers extractors anchor on. Inline elements (a,
 # span, img...) are left out on purpose: they are most of a page's elements.
@@ -65,11 +65,12 @@ class DocIndex:
     metas: dict[tuple[str, str], list[str]] = field(default_factory=dict)
     ld_texts: list[str] = field(default_factory=list)
     canonical: str | None = None
+    # Classes of the INDEXED_TAGS elements (by_class) and of every element (all_classes), each
+    # list in document order; elements carrying an attribute (by_attr: WALK_ATTRS from the
+    # walk, others on first need, see select()); every element's position (order; position
+    # is the same mapping, its older name).
     by_class: dict[str, list[Any]] = field(default_factory=dict)
     position: dict[Any, int] = field(default_factory=dict)
-    # Every element with a class, whatever its tag, and every element carrying a given
-    # attribute: built on first need (see select()). ``order``: every element's position in
-    # the document, filled by the same walk as all_classes (see in_document_order()).
     all_classes: dict[str, list[Any]] | None = None
     by_attr: dict[str, list[Any]] = field(default_factory=dict)
     order: dict[Any, int] = field(default_factory=dict)
@@ -88,7 +89,7 @@ def _document_root(sel: Selector) -> Any:
 
 
 def doc_index(sel: Selector) -> DocIndex:
-    """The page's metas, JSON-LD blocks, canonical link and class index (built once)."""
+    """The page's metas, JSON-LD blocks, canonical link and class indexes (built once)."""
     root = _document_root(sel)
     cached = _DOC_INDEX.get(id(root))
     if cached is not None and cached[0] is root:
@@ -96,32 +97,67 @@ def doc_index(sel: Selector) -> DocIndex:
     index = DocIndex()
     if not hasattr(root, "iter"):
         return index
-    for i, el in enumerate(root.iter("meta", "link", "script", *INDEXED_TAGS)):
-        tag = el.tag
-        if tag == "meta":
-            content = (el.get("content") or "").strip()
-            if content:
-                for attr in ("property", "name", "itemprop"):
-                    key = el.get(attr)
-                    if key:
-                        index.metas.setdefault((attr, key), []).append(content)
-        elif tag == "link":
-            if index.canonical is None and el.get("rel") == "canonical":
-                href = (el.get("href") or "").strip()
-                index.canonical = href or None
-        elif tag == "script":
-            if el.get("type") == "application/ld+json" and el.text:
-                index.ld_texts.append(el.text)
-        else:
-            classes = el.get("class")
-            if classes:
-                index.position[el] = i
-                for name in classes.split():
-                    index.by_class.setdefault(name, []).append(el)
+    _walk_document(root, index)
     while len(_DOC_INDEX) >= _DOC_INDEX_SIZE:
         _DOC_INDEX.pop(next(iter(_DOC_INDEX)))
     _DOC_INDEX[id(root)] = (root, index)
     return index
+
+
+_INDEXED = frozenset(INDEXED_TAGS)
+_HEAD_TAGS = frozenset({"meta", "link", "script"})
+
+
+def _walk_document(root: Any, index: DocIndex) -> None:
+    """Fill the index in one walk over every element: the position of each, the classes of
+    every element (all_classes) and of the INDEXED_TAGS ones (by_class), the WALK_ATTRS
+    carriers, metas, JSON-LD blocks and the canonical link. One walk of the whole page costs
+    less than a tag-filtered walk for the metas plus a second one for the classes, which
+    nearly every extractor needs (any class query does)."""
+    all_classes: dict[str, list[Any]] = {}
+    get = all_classes.get
+    by_class = index.by_class
+    # The numbering first, by a comprehension (C speed), then one loop over its keys.
+    index.order = index.position = order = {el: i for i, el in enumerate(root.iter())}
+    walk_attrs: list[tuple[str, list[Any]]] = [
+        (name, []) for name in WALK_ATTRS if name not in index.by_attr]
+    for el in order:
+        tag = el.tag
+        classes = el.get("class")
+        if classes and isinstance(tag, str):
+            names = classes.split()
+            for name in names:
+                els = get(name)
+                if els is None:
+                    all_classes[name] = [el]
+                else:
+                    els.append(el)
+            if tag in _INDEXED:
+                for name in names:
+                    by_class.setdefault(name, []).append(el)
+        for name, found in walk_attrs:
+            if el.get(name) is not None:
+                found.append(el)
+        if tag in _HEAD_TAGS:
+            _index_head_element(el, tag, index)
+    index.by_attr.update(walk_attrs)
+    index.all_classes = all_classes
+
+
+def _index_head_element(el: Any, tag: str, index: DocIndex) -> None:
+    if tag == "meta":
+        content = (el.get("content") or "").strip()
+        if content:
+            for attr in ("property", "name", "itemprop"):
+                key = el.get(attr)
+                if key:
+                    index.metas.setdefault((attr, key), []).append(content)
+    elif tag == "link":
+        if index.canonical is None and el.get("rel") == "canonical":
+            href = (el.get("href") or "").strip()
+            index.canonical = href or None
+    elif el.get("type") == "application/ld+json" and el.text:
+        index.ld_texts.append(el.text)
 
 
 def release_indexes() -> None:
@@ -253,30 +289,14 @@ WALK_ATTRS = ("data-source",)
 
 
 def _class_index(root: Any, index: DocIndex) -> dict[str, list[Any]]:
-    """Every element's classes (any tag), built once per document by one walk that also
-    numbers every element (index.order) and records WALK_ATTRS (index.by_attr)."""
+    """Every element's classes (any tag): filled by the index's walk of the page."""
     if index.all_classes is None:
-        all_classes: dict[str, list[Any]] = {}
-        get = all_classes.get
-        # The numbering first, by a comprehension (C speed), then one loop over its keys.
-        index.order = order = {el: i for i, el in enumerate(root.iter())}
-        walk_attrs: list[tuple[str, list[Any]]] = [
-            (name, []) for name in WALK_ATTRS if name not in index.by_attr]
-        for el in order:
-            classes = el.get("class")
-            if classes and isinstance(el.tag, str):
-                for name in classes.split():
-                    els = get(name)
-                    if els is None:
-                        all_classes[name] = [el]
-                    else:
-                        els.append(el)
-            for name, found in walk_attrs:
-                if el.get(name) is not None:
-                    found.append(el)
-        index.by_attr.update(walk_attrs)
-        index.all_classes = all_classes
-    return index.all_classes
+        fresh = DocIndex()  # an index made elsewhere (none of doc_index's): walk apart
+        _walk_document(root, fresh)
+        index.all_classes, index.order = fresh.all_classes, fresh.order
+        for name, els in fresh.by_attr.items():
+            index.by_attr.setdefault(name, els)
+    return index.all_classes  # type: ignore[return-value]
 
 
 def _page_root(sel: Selector) -> Any | None:
