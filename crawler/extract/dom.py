@@ -122,9 +122,8 @@ def _walk_document(root: Any, index: DocIndex) -> None:
     walk_attrs: list[tuple[str, list[Any]]] = [
         (name, []) for name in WALK_ATTRS if name not in index.by_attr]
     for el in order:
-        tag = el.tag
         classes = el.get("class")
-        if classes and isinstance(tag, str):
+        if classes and isinstance(tag := el.tag, str):
             names = classes.split()
             for name in names:
                 els = get(name)
@@ -138,8 +137,9 @@ def _walk_document(root: Any, index: DocIndex) -> None:
         for name, found in walk_attrs:
             if el.get(name) is not None:
                 found.append(el)
-        if tag in _HEAD_TAGS:
-            _index_head_element(el, tag, index)
+    # The few head elements by a tag-filtered walk (C-level): no tag read per element above.
+    for el in root.iter(*_HEAD_TAGS):
+        _index_head_element(el, el.tag, index)
     index.by_attr.update(walk_attrs)
     index.all_classes = all_classes
 

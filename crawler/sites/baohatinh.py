@@ -449,6 +449,9 @@ def _heading_links(el: Any) -> list[Any]:
 def _short_text(el: Any, limit: int = 40) -> str | None:
     """The element's text when it is short enough to be a box heading, else None (read
     only as far as needed: a "header" element may hold a whole page part)."""
+    if not len(el):  # no children: the element's own text is all of it
+        text = " ".join((el.text or "").split())
+        return text if len(text) <= limit else None
     parts: list[str] = []
     size = 0
     for t in el.itertext():
