@@ -65,10 +65,10 @@ class DocIndex:
     metas: dict[tuple[str, str], list[str]] = field(default_factory=dict)
     ld_texts: list[str] = field(default_factory=list)
     canonical: str | None = None
-    # Classes of the INDEXED_TAGS elements (by_class) and of every element (all_classes), each
-    # list in document order; elements carrying an attribute (by_attr: WALK_ATTRS from the
-    # walk, others on first need, see select()); every element's position (order; position
-    # is the same mapping, its older name).
+    # Classes of every element (all_classes) and of the INDEXED_TAGS ones (by_class, per name
+    # on first need), each list in document order; elements carrying an attribute (by_attr:
+    # WALK_ATTRS from the walk, others on first need, see select()); every element's
+    # position (order; position is the same mapping, its older name).
     by_class: dict[str, list[Any]] = field(default_factory=dict)
     position: dict[Any, int] = field(default_factory=dict)
     all_classes: dict[str, list[Any]] | None = None
@@ -116,31 +116,23 @@ def _walk_document(root: Any, index: DocIndex) -> None:
     nearly every extractor needs (any class query does)."""
     all_classes: dict[str, list[Any]] = {}
     get = all_classes.get
-    by_class = index.by_class
     # The numbering first, by a comprehension (C speed), then one loop over its keys.
     index.order = index.position = order = {el: i for i, el in enumerate(root.iter())}
-    walk_attrs: list[tuple[str, list[Any]]] = [
-        (name, []) for name in WALK_ATTRS if name not in index.by_attr]
     for el in order:
         classes = el.get("class")
-        if classes and isinstance(tag := el.tag, str):
-            names = classes.split()
-            for name in names:
+        if classes and isinstance(el.tag, str):
+            for name in classes.split():
                 els = get(name)
                 if els is None:
                     all_classes[name] = [el]
                 else:
                     els.append(el)
-            if tag in _INDEXED:
-                for name in names:
-                    by_class.setdefault(name, []).append(el)
-        for name, found in walk_attrs:
-            if el.get(name) is not None:
-                found.append(el)
+    for name in WALK_ATTRS:
+        if name not in index.by_attr:
+            index.by_attr[name] = [el for el in order if el.get(name) is not None]
     # The few head elements by a tag-filtered walk (C-level): no tag read per element above.
     for el in root.iter(*_HEAD_TAGS):
         _index_head_element(el, el.tag, index)
-    index.by_attr.update(walk_attrs)
     index.all_classes = all_classes
 
 
@@ -166,12 +158,22 @@ def release_indexes() -> None:
     _DOC_INDEX.clear()
 
 
+def _indexed_with_class(index: DocIndex, name: str) -> list[Any]:
+    """The INDEXED_TAGS elements with class ``name`` (by_class, filled from all_classes on
+    first need)."""
+    els = index.by_class.get(name)
+    if els is None:
+        els = index.by_class[name] = [el for el in (index.all_classes or {}).get(name, ())
+                                      if el.tag in _INDEXED]
+    return els
+
+
 def with_class(sel: Selector, *names: str, tag: str | None = None) -> list[Selector]:
     """Indexed elements (see INDEXED_TAGS) carrying any of the classes, in document order."""
     index = doc_index(sel)
     found: dict[Any, None] = {}
     for name in names:
-        for el in index.by_class.get(name, ()):
+        for el in _indexed_with_class(index, name):
             if tag is None or el.tag == tag:
                 found[el] = None
     els = sorted(found, key=index.position.__getitem__) if len(names) > 1 else list(found)
