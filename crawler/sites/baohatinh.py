@@ -453,10 +453,10 @@ def _short_text(el: Any, limit: int = 40) -> str | None:
         text = " ".join((el.text or "").split())
         return text if len(text) <= limit else None
     parts: list[str] = []
-    size = 0
+    solid = 0  # characters other than whitespace so far: the single-spaced text has them all
     for t in el.itertext():
-        size += len(t)
-        if size > limit * 3 and len(" ".join(" ".join([*parts, t]).split())) > limit:
+        solid += len("".join(t.split()))
+        if solid > limit:
             return None
         parts.append(t)
     text = " ".join(" ".join(parts).split())
