@@ -79,11 +79,37 @@ def test_spec_queries_match_parsel_on_golden_pages(page: Path) -> None:
         same(sel, q)
 
 
-def test_sub_selector_queries_take_the_css_path() -> None:
+def test_scoped_queries_match_parsel() -> None:
     sel = selector_for(TRICKY, "https://example.vn/")
     box = sel.css("div.box")[0]
     # Scoped to an element: same results as parsel, including the element itself.
     assert [n.root for n in select(box, ".x")] == [n.root for n in box.css(".x")]
+    assert box.root in [n.root for n in select(box, ".x")]
+    # Every query from every element of the page: the index answers, kept to the scope.
+    for scope in sel.xpath("//body//*"):
+        for q in QUERIES:
+            same(scope, q)
+
+
+def test_page_is_indexed_once_per_extraction(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Extracting a cms-post page walks the whole document for its index (classes of every
+    element, metas, positions) once: every query, scoped or not, and the related-box search
+    share it."""
+    from crawler.extract import dom
+    from crawler.sites import baohatinh
+
+    walks: list[int] = []
+    real_walk = dom._walk_document
+
+    def counting(root: object, index: dom.DocIndex) -> None:
+        walks.append(id(root))
+        real_walk(root, index)
+
+    monkeypatch.setattr(dom, "_walk_document", counting)
+    page = next(p for p in PAGES if p.parent.parent.name == "baohatinh")
+    raw = baohatinh.extract(page.read_text("utf-8"), "https://baohatinh.vn/a-post1.html")
+    assert raw["paragraphs"] and raw["title"] and raw["related"]
+    assert len(walks) == 1
 
 
 def test_body_rules_as_simple_tests_match_css() -> None:

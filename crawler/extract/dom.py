@@ -51,8 +51,8 @@ def decode_html(data: bytes) -> str:
 # --- one walk over the document ------------------------------------------------------------
 # A real page holds over a thousand elements (menus, sidebars, inline SVG, scripts), and each
 # XPath or CSS query over the whole document walks them all again: this used to be most of
-# extraction's time. The index below is built by one C-level walk restricted to the tags that
-# matter (lxml creates no Python object for the others) and is shared by every helper.
+# extraction's time. The index below is built by one walk of the page and is shared by every
+# helper (and every query, scoped to an element or not: see select()).
 
 # Tags whose classes are indexed: the containers extractors anchor on. Inline elements (a,
 # span, img...) are left out on purpose: they are most of a page's elements.
@@ -65,12 +65,15 @@ class DocIndex:
     metas: dict[tuple[str, str], list[str]] = field(default_factory=dict)
     ld_texts: list[str] = field(default_factory=list)
     canonical: str | None = None
+    # Classes of every element (all_classes) and of the INDEXED_TAGS ones (by_class, per name
+    # on first need), each list in document order; elements carrying an attribute (by_attr:
+    # WALK_ATTRS from the walk, others on first need, see select()); every element's
+    # position (order; position is the same mapping, its older name).
     by_class: dict[str, list[Any]] = field(default_factory=dict)
     position: dict[Any, int] = field(default_factory=dict)
-    # Every element with a class, whatever its tag, and every element carrying a given
-    # attribute: built on first need (see select()).
     all_classes: dict[str, list[Any]] | None = None
     by_attr: dict[str, list[Any]] = field(default_factory=dict)
+    order: dict[Any, int] = field(default_factory=dict)
 
 
 # The last few documents' indexes, keyed by the root's id with the root held (so the id cannot
@@ -86,7 +89,7 @@ def _document_root(sel: Selector) -> Any:
 
 
 def doc_index(sel: Selector) -> DocIndex:
-    """The page's metas, JSON-LD blocks, canonical link and class index (built once)."""
+    """The page's metas, JSON-LD blocks, canonical link and class indexes (built once)."""
     root = _document_root(sel)
     cached = _DOC_INDEX.get(id(root))
     if cached is not None and cached[0] is root:
@@ -94,32 +97,59 @@ def doc_index(sel: Selector) -> DocIndex:
     index = DocIndex()
     if not hasattr(root, "iter"):
         return index
-    for i, el in enumerate(root.iter("meta", "link", "script", *INDEXED_TAGS)):
-        tag = el.tag
-        if tag == "meta":
-            content = (el.get("content") or "").strip()
-            if content:
-                for attr in ("property", "name", "itemprop"):
-                    key = el.get(attr)
-                    if key:
-                        index.metas.setdefault((attr, key), []).append(content)
-        elif tag == "link":
-            if index.canonical is None and el.get("rel") == "canonical":
-                href = (el.get("href") or "").strip()
-                index.canonical = href or None
-        elif tag == "script":
-            if el.get("type") == "application/ld+json" and el.text:
-                index.ld_texts.append(el.text)
-        else:
-            classes = el.get("class")
-            if classes:
-                index.position[el] = i
-                for name in classes.split():
-                    index.by_class.setdefault(name, []).append(el)
+    _walk_document(root, index)
     while len(_DOC_INDEX) >= _DOC_INDEX_SIZE:
         _DOC_INDEX.pop(next(iter(_DOC_INDEX)))
     _DOC_INDEX[id(root)] = (root, index)
     return index
+
+
+_INDEXED = frozenset(INDEXED_TAGS)
+_HEAD_TAGS = frozenset({"meta", "link", "script"})
+
+
+def _walk_document(root: Any, index: DocIndex) -> None:
+    """Fill the index in one walk over every element: the position of each, the classes of
+    every element (all_classes) and of the INDEXED_TAGS ones (by_class), the WALK_ATTRS
+    carriers, metas, JSON-LD blocks and the canonical link. One walk of the whole page costs
+    less than a tag-filtered walk for the metas plus a second one for the classes, which
+    nearly every extractor needs (any class query does)."""
+    all_classes: dict[str, list[Any]] = {}
+    get = all_classes.get
+    # The numbering first, by a comprehension (C speed), then one loop over its keys.
+    index.order = index.position = order = {el: i for i, el in enumerate(root.iter())}
+    for el in order:
+        classes = el.get("class")
+        if classes and isinstance(el.tag, str):
+            for name in classes.split():
+                els = get(name)
+                if els is None:
+                    all_classes[name] = [el]
+                else:
+                    els.append(el)
+    for name in WALK_ATTRS:
+        if name not in index.by_attr:
+            index.by_attr[name] = [el for el in order if el.get(name) is not None]
+    # The few head elements by a tag-filtered walk (C-level): no tag read per element above.
+    for el in root.iter(*_HEAD_TAGS):
+        _index_head_element(el, el.tag, index)
+    index.all_classes = all_classes
+
+
+def _index_head_element(el: Any, tag: str, index: DocIndex) -> None:
+    if tag == "meta":
+        content = (el.get("content") or "").strip()
+        if content:
+            for attr in ("property", "name", "itemprop"):
+                key = el.get(attr)
+                if key:
+                    index.metas.setdefault((attr, key), []).append(content)
+    elif tag == "link":
+        if index.canonical is None and el.get("rel") == "canonical":
+            href = (el.get("href") or "").strip()
+            index.canonical = href or None
+    elif el.get("type") == "application/ld+json" and el.text:
+        index.ld_texts.append(el.text)
 
 
 def release_indexes() -> None:
@@ -128,12 +158,22 @@ def release_indexes() -> None:
     _DOC_INDEX.clear()
 
 
+def _indexed_with_class(index: DocIndex, name: str) -> list[Any]:
+    """The INDEXED_TAGS elements with class ``name`` (by_class, filled from all_classes on
+    first need)."""
+    els = index.by_class.get(name)
+    if els is None:
+        els = index.by_class[name] = [el for el in (index.all_classes or {}).get(name, ())
+                                      if el.tag in _INDEXED]
+    return els
+
+
 def with_class(sel: Selector, *names: str, tag: str | None = None) -> list[Selector]:
     """Indexed elements (see INDEXED_TAGS) carrying any of the classes, in document order."""
     index = doc_index(sel)
     found: dict[Any, None] = {}
     for name in names:
-        for el in index.by_class.get(name, ()):
+        for el in _indexed_with_class(index, name):
             if tag is None or el.tag == tag:
                 found[el] = None
     els = sorted(found, key=index.position.__getitem__) if len(names) > 1 else list(found)
@@ -244,41 +284,92 @@ def _plan(query: str) -> tuple[Test, str | None] | None:
     return test, xpath
 
 
+# Attributes whose elements the full walk of _class_index records on the way (by_attr), so
+# that asking for them later costs no walk of its own: related boxes are named by
+# data-source (crawler/sites/baohatinh.py).
+WALK_ATTRS = ("data-source",)
+
+
 def _class_index(root: Any, index: DocIndex) -> dict[str, list[Any]]:
+    """Every element's classes (any tag): filled by the index's walk of the page."""
     if index.all_classes is None:
-        index.all_classes = {}
-        for el in root.iter():
-            classes = el.get("class") if isinstance(el.tag, str) else None
-            if classes:
-                for name in classes.split():
-                    index.all_classes.setdefault(name, []).append(el)
-    return index.all_classes
+        fresh = DocIndex()  # an index made elsewhere (none of doc_index's): walk apart
+        _walk_document(root, fresh)
+        index.all_classes, index.order = fresh.all_classes, fresh.order
+        for name, els in fresh.by_attr.items():
+            index.by_attr.setdefault(name, els)
+    return index.all_classes  # type: ignore[return-value]
 
 
-def _anchors(root: Any, index: DocIndex, test: Test) -> list[Any]:
+def _page_root(sel: Selector) -> Any | None:
+    """The root element of the page ``sel`` belongs to (None for text results)."""
+    root = sel.root
+    return root.getroottree().getroot() if hasattr(root, "getroottree") else None
+
+
+def class_index(sel: Selector) -> dict[str, list[Any]]:
+    """The page's elements by class name, any tag, each list in document order (one walk
+    per page, shared by every query; see select())."""
+    root = _page_root(sel)
+    return {} if root is None else _class_index(root, doc_index(sel))
+
+
+def with_attr(sel: Selector, name: str) -> list[Any]:
+    """The page's elements carrying attribute ``name``, in document order (one walk per
+    page and attribute; none for WALK_ATTRS once the class index exists)."""
+    root = _page_root(sel)
+    if root is None:
+        return []
+    index = doc_index(sel)
+    if name in WALK_ATTRS:
+        _class_index(root, index)
+    found = index.by_attr.get(name)
+    if found is None:
+        found = index.by_attr[name] = [el for el in root.iter() if el.get(name) is not None]
+    return found
+
+
+def in_document_order(sel: Selector, els: Iterable[Any]) -> list[Any]:
+    """Elements of the page of ``sel``, each once, sorted in document order."""
+    root = _page_root(sel)
+    if root is None:
+        return list(dict.fromkeys(els))
+    index = doc_index(sel)
+    _class_index(root, index)
+    return sorted(set(els), key=index.order.__getitem__)
+
+
+def _anchors(root: Any, index: DocIndex, test: Test, scope: Any = None) -> list[Any]:
+    """Elements matching the simple test, in document order: in the page under ``root``, or
+    only ``scope`` and its descendants (as ``scope.css`` finds them) when given."""
     tag, classes, attrs = test
     if classes:
         pool: Iterable[Any] = _class_index(root, index).get(min(classes), ())
     elif tag:
-        pool = root.iter(tag)
+        pool = (scope if scope is not None else root).iter(tag)
+        scope = None  # the walk is already inside it
     else:  # attributes only ("[data-role=sapo]", "#main")
         name = attrs[0][0]
         pool = index.by_attr.get(name)
         if pool is None:
             pool = index.by_attr[name] = [el for el in root.iter() if el.get(name) is not None]
-    return [el for el in pool if matches_any(el, (test,))]
+    found = [el for el in pool if matches_any(el, (test,))]
+    if scope is not None:
+        found = [el for el in found if el is scope or any(a is scope for a in el.iterancestors())]
+    return found
 
 
 def select(sel: Selector, query: str) -> list[Selector]:
     """``sel.css(query)`` (elements, in document order), answered through the page index
-    when the query's shape allows it."""
+    when the query's shape allows it; on an element (an article's container) through the
+    same index, the matches kept to that element and its descendants."""
     plan = _plan(query)
     root = sel.root
-    if plan is None or not hasattr(root, "getroottree") or root.getroottree().getroot() \
-            is not root:
+    if plan is None or not hasattr(root, "getroottree") or not isinstance(root.tag, str):
         return list(sel.css(query))
+    page = root.getroottree().getroot()
     test, rest = plan
-    anchors = _anchors(root, doc_index(sel), test)
+    anchors = _anchors(page, doc_index(sel), test, None if root is page else root)
     if rest is None:
         return [Selector(root=el, type="html") for el in anchors]
     out: list[Selector] = []

@@ -55,6 +55,7 @@ from crawler.extract.base import (
     walk_body,
     with_class,
 )
+from crawler.extract.dom import class_index, in_document_order, with_attr
 from crawler.sites import SiteProfile
 from crawler.text import split_authors
 from crawler.urls import canonical_url
@@ -318,9 +319,7 @@ def story_boxes(root: Any, labels: dict[str, list[Any]] | None = None,
     a heading whose only container is the body is a paragraph introducing link paragraphs."""
     guard = {body, *body.iterancestors()} if body is not None else set()
     found: dict[Any, StoryBox] = {}
-    for el in root.iter():
-        if not isinstance(el.tag, str):
-            continue
+    for el in _box_candidates(root):
         source = el.get("data-source")
         classes = el.get("class") or ""
         if (source and source.lower().startswith("related")) or (
@@ -351,6 +350,25 @@ def story_boxes(root: Any, labels: dict[str, list[Any]] | None = None,
     # A box inside another recognised box (the box-content of a headed box) is that box.
     return [b for b in found.values()
             if not any(a in found for a in b.elements[0].iterancestors())]
+
+
+def _box_candidates(root: Any) -> list[Any]:
+    """The elements under ``root`` (itself included) that story_boxes has to look at, in
+    document order: those with a data-source, a class naming a related box or a heading, or a
+    heading tag. Gathered from the page's class index and a tag-filtered walk (C-level)
+    instead of looking at each of the page's thousand-odd elements in Python."""
+    sel = Selector(root=root, type="html")
+    classes = class_index(sel)
+    found: list[Any] = list(root.iter(*_HEADING_TAGS))
+    found += with_attr(sel, "data-source")
+    for name, els in classes.items():
+        if "relat" in name.lower() or _HEADING_CLASS.search(name):
+            found += els
+    page = root.getroottree().getroot()
+    if root is not page:  # a part of a page: its own elements only
+        found = [el for el in found
+                 if el is root or any(a is root for a in el.iterancestors())]
+    return in_document_order(sel, found)
 
 
 def _box_around(el: Any, heading: Any, guard: set[Any]) -> tuple[Any, ...] | None:
@@ -431,11 +449,14 @@ def _heading_links(el: Any) -> list[Any]:
 def _short_text(el: Any, limit: int = 40) -> str | None:
     """The element's text when it is short enough to be a box heading, else None (read
     only as far as needed: a "header" element may hold a whole page part)."""
+    if not len(el):  # no children: the element's own text is all of it
+        text = " ".join((el.text or "").split())
+        return text if len(text) <= limit else None
     parts: list[str] = []
-    size = 0
+    solid = 0  # characters other than whitespace so far: the single-spaced text has them all
     for t in el.itertext():
-        size += len(t)
-        if size > limit * 3 and len(" ".join(" ".join([*parts, t]).split())) > limit:
+        solid += len("".join(t.split()))
+        if solid > limit:
             return None
         parts.append(t)
     text = " ".join(" ".join(parts).split())
