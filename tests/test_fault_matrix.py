@@ -322,6 +322,8 @@ def test_two_spiders_on_one_site_never_run_at_once(tmp_path: Path) -> None:
     errors = [line for line in second.log.splitlines() if line.startswith("error:")]
     assert len(errors) == 1 and "site baohatinh.vn" in errors[0], second.log[-2000:]
     assert "(baohatinh)" in errors[0] and "pid" in errors[0]
+    # Said before Scrapy starts: the error line is all the operator sees.
+    assert "[scrapy" not in second.log, second.log[-2000:]
     assert not list((tmp_path / "b").glob("*.jsonl"))
     assert set(delivered(tmp_path / "a")) == EXPECTED
 

@@ -77,7 +77,8 @@ def blame(message: str, settings: Any) -> str:
     return f"REDIS_URL={redact_uri(url)} (the state store of Redis mode): {message}"
 
 
-def check_store_opens(settings: Any, spider_name: str = "") -> None:
+def check_store_opens(settings: Any, spider_name: str = "",
+                      sites: tuple[str, ...] = ()) -> None:
     """Open (and close) the state store the run will use, so that a bad path or an
     unreachable Redis is reported before Scrapy's banner; the lock is taken later."""
     from scrapy.settings import SETTINGS_PRIORITIES
@@ -98,13 +99,17 @@ def check_store_opens(settings: Any, spider_name: str = "") -> None:
         # lock itself, with the spider's sites, is taken once the crawler exists). Redis
         # workers of one spider join each other's crawl instead.
         peek = getattr(store, "live_lock_holder", None)
-        holder = peek(f"crawl:{spider_name}") if peek and spider_name and not redis else None
-        if holder:
-            held_by = str(holder.get("owner", "")).rsplit(":", 1)[-1]
-            raise PreflightError(
-                f"another run ({held_by or 'unknown spider'}) holds the lock of spider "
-                f"{spider_name} on {redact_uri(uri)} (pid {holder.get('pid')} on "
-                f"{holder.get('host')} since {holder.get('since')})")
+        names = [f"crawl:{spider_name}", *(f"site:{s}" for s in sites)] if spider_name else []
+        for name in names if peek and not redis else ():
+            holder = peek(name)
+            if holder:
+                held_by = str(holder.get("owner", "")).rsplit(":", 1)[-1]
+                what = (f"site {name.split(':', 1)[1]}" if name.startswith("site:")
+                        else f"spider {spider_name}")
+                raise PreflightError(
+                    f"another run ({held_by or 'unknown spider'}) holds the lock of {what} "
+                    f"on {redact_uri(uri)} (pid {holder.get('pid')} on "
+                    f"{holder.get('host')} since {holder.get('since')})")
     finally:
         store.close()
 
@@ -143,7 +148,11 @@ def early_checks(settings: Any, args: list[str], spargs: dict[str, Any]) -> None
             check(dict(spargs))
         except ValueError as exc:
             raise PreflightError(str(exc)) from None
-    check_store_opens(settings, args[0])
+    try:  # the sites it would deliver, as the lock hook computes them once the crawler exists
+        sites = tuple(sorted({p.site for p in getattr(spidercls(**spargs), "profiles", [])}))
+    except Exception:  # arguments were checked above; nothing known: the spider's lock only
+        sites = ()
+    check_store_opens(settings, args[0], sites)
     from types import SimpleNamespace
 
     from crawler.feeds import project_feed_dir_used
