@@ -457,10 +457,15 @@ class SiteSpider(scrapy.Spider):
                 return
         record = self.state.lookup(profile.site, url, profile.article_id(url))
         if record is not None and not self.state.should_refetch(record):
-            # Delivered by an earlier run: not fetched again (nor its related links).
-            stats.inc_value("discovery/already_seen")
-            self.ledger[url] = ("already_seen", f"delivered as revision {record.revision}")
-            return
+            if not self.state.resuming:
+                # Delivered by an earlier run: not fetched again (nor its related links).
+                stats.inc_value("discovery/already_seen")
+                self.ledger[url] = ("already_seen", f"delivered as revision {record.revision}")
+                return
+            # Resuming a run that died or failed: it may have delivered this article and died
+            # before the ones only its related box leads to. Fetched again to follow them; the
+            # dedupe pipeline drops it unchanged (or emits a changed body as a revision).
+            stats.inc_value("discovery/refetched_on_resume")
         stats.inc_value("discovery/article_requests")
         self.ledger[url] = ("pending", "")
         yield scrapy.Request(
