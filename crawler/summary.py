@@ -226,19 +226,9 @@ def layer_of(spider: Any, url: str, response: Any) -> tuple[str, str]:
         return "unknown", "?"
     if profile.family != "auto":
         return f"profile:{profile.slug}", profile.extractor_version
-    from crawler.extract import generic
-
-    family = None
-    try:
-        family = generic.detect_family(generic.selector_for(response.text, url))
-    except (AttributeError, TypeError, ValueError):
-        family = None
-    if family is None:
-        return "generic", generic.EXTRACTOR_VERSION
-    from crawler.sites import registry
-
-    versions = {p.family: p.extractor_version for p in registry().values() if p.family}
-    return f"family:{family}", versions.get(family, "?")
+    # A site without a profile and no layer recorded by the spider: the page is not parsed a
+    # second time here to guess it.
+    return "unknown", "?"
 
 
 class RunTally:
