@@ -17,7 +17,9 @@ from test_sites_real_pages import ARTICLES, LISTS
 from crawler.evaluate import token_prf
 from crawler.extract import NotAnArticle, extract_raw
 from crawler.extract.base import page_url, selector_for
-from crawler.extract.generic import class_weight, extract, strip_site_suffix
+from crawler.extract.generic import extract
+from crawler.extract.generic.body import class_weight
+from crawler.extract.generic.fields import strip_site_suffix
 from crawler.sites.dispatch import detect_family, extract_any
 from crawler.urls import canonical_url
 
