@@ -34,12 +34,16 @@ import sys
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from crawler.extract.base import NotAnArticle, page_url, selector_for
+from crawler.extract.clean import clean_article, raw_to_article
 from crawler.extraction_benchmark import benchmark_main, default_benchmark_dir
+from crawler.sites.dispatch import extract_any
 from crawler.truth_eval import default_truth_dir, truth_main
+from crawler.urls import site_of
 
 FIELDS = ("title", "lead", "body", "published_at", "authors", "section", "tags", "images")
 _TOKEN_RE = re.compile(r"\w+")
@@ -137,18 +141,11 @@ class PageResult:
 
 def declared_url(html: bytes) -> str | None:
     """The URL a saved page declares for itself (rel=canonical, else og:url)."""
-    from crawler.extract.base import page_url, selector_for
-
     return page_url(selector_for(html, "https://localhost/"))
 
 
 def ours(html: bytes, url: str) -> tuple[dict[str, Any], str]:
     """Our cleaned article (as a dict) and what extracted it."""
-    from dataclasses import asdict
-
-    from crawler.extract.clean import clean_article, raw_to_article
-    from crawler.sites.dispatch import extract_any
-
     raw, used = extract_any(html, url)
     article = clean_article(raw_to_article(raw, crawled_at="1970-01-01T00:00:00Z"))
     return asdict(article), used
@@ -174,9 +171,6 @@ def trafilatura_fields(html: bytes, url: str) -> dict[str, Any] | None:
 
 def evaluate_page(path: Path, url: str | None = None, expected: dict[str, Any] | None = None,
                   *, with_trafilatura: bool = True) -> PageResult:
-    from crawler.extract.base import NotAnArticle
-    from crawler.urls import site_of
-
     html = path.read_bytes()
     url = url or declared_url(html) or "https://unknown.invalid/"
     result = PageResult(str(path), url, site_of(url), used="")

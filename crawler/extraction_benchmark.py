@@ -21,6 +21,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from crawler.extract.base import NotAnArticle
+from crawler.extract.clean import clean_article, raw_to_article
+from crawler.extract.generic import extract
+
 # Tokens of the published metric: \w+ runs, case kept.
 _TOKEN_RE = re.compile(r"\w+")
 
@@ -178,10 +182,6 @@ def benchmark_pages(root: Path, truth: Mapping[str, Mapping[str, str]]
 
 def generic_body(html: str, url: str) -> str:
     """Our generic fallback's body, cleaned as a crawl would; "" when it refuses the page."""
-    from crawler.extract.base import NotAnArticle
-    from crawler.extract.clean import clean_article, raw_to_article
-    from crawler.extract.generic import extract
-
     try:
         raw = extract(html, url)
     except NotAnArticle:

@@ -14,7 +14,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from crawler.truth import Extracted
+from crawler.discovery import article_links, next_page_href
+from crawler.extract import NotAnArticle, extract_with_info
+from crawler.extract.base import selector_for
+from crawler.extract.encoding import decode_page
+from crawler.sites import generic_profile, profile_for_url
+from crawler.truth import (
+    CHECKS,
+    Extracted,
+    canonical_link,
+    overall,
+    pass_rates,
+    pct,
+    related_share,
+    score,
+)
 
 
 @dataclass
@@ -56,13 +70,6 @@ def ours_on_truth(html: bytes, truth: Mapping[str, Any]) -> tuple[Extracted, str
     with no profile given (profile, family or generic, as for any crawled URL) and, for a
     list page, the list-page discovery the spider runs with the site's profile (the generic
     one for a site without a module)."""
-    from crawler.discovery import article_links, next_page_href
-    from crawler.extract import NotAnArticle, extract_with_info
-    from crawler.extract.base import selector_for
-    from crawler.extract.encoding import decode_page
-    from crawler.sites import generic_profile, profile_for_url
-    from crawler.truth import Extracted, canonical_link
-
     url = truth["url"]
     text, _ = decode_page(html)
     try:
@@ -93,9 +100,6 @@ def trafilatura_on_truth(html: bytes, truth: Mapping[str, Any]) -> Extracted | N
         import trafilatura
     except ImportError:
         return None
-    from crawler.extract.encoding import decode_page
-    from crawler.truth import Extracted
-
     text, _ = decode_page(html)
     doc = trafilatura.bare_extraction(
         text, url=truth["url"], with_metadata=True, include_comments=False,
@@ -120,15 +124,11 @@ def trafilatura_on_truth(html: bytes, truth: Mapping[str, Any]) -> Extracted | N
 
 def evaluate_truth_case(truth: Mapping[str, Any], page: Path, *,
                         with_trafilatura: bool = True) -> TruthResult:
-    from crawler.truth import related_share, score
-
     html = page.read_bytes()
     name = truth.get("name") or page.stem
     try:
         got, used = ours_on_truth(html, truth)
     except Exception as exc:  # one page's crash is a failed page, not a lost report
-        from crawler.truth import Extracted
-
         got, used = Extracted(refused=True), f"error: {exc!r}"
     theirs = trafilatura_on_truth(html, truth) if with_trafilatura else None
     return TruthResult(name=name, site=truth.get("site") or "?",
@@ -145,8 +145,6 @@ def evaluate_truth(root: Path, *, with_trafilatura: bool = True) -> list[TruthRe
 
 def truth_figures(results: Sequence[TruthResult]) -> dict[str, Any]:
     """Machine-readable figures: per page, per check and overall, ours and trafilatura's."""
-    from crawler.truth import CHECKS, overall, pass_rates
-
     ours_rates = pass_rates([r.ours for r in results])
     theirs_rates = pass_rates([r.theirs for r in results if r.theirs])
     return {
@@ -167,8 +165,6 @@ def truth_figures(results: Sequence[TruthResult]) -> dict[str, Any]:
 def truth_report(results: Sequence[TruthResult]) -> str:
     """A table per page (checks passed / applicable, ours and trafilatura's, and the failed
     checks), per check, and overall."""
-    from crawler.truth import CHECKS, overall, pass_rates, pct
-
     def cell(scores: Mapping[str, bool | None]) -> str:
         if not scores:
             return "-"

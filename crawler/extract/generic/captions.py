@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import urljoin
 
 from parsel import Selector
 
@@ -40,8 +41,6 @@ def hero_images(sel: Selector, container: Selector, url: str) -> list[dict[str, 
 
 
 def _img_url(img: Any, url: str) -> str | None:
-    from urllib.parse import urljoin
-
     for attr in ("data-src", "data-original", "src"):
         value = (img.get(attr) or "").strip()
         if value and not value.startswith("data:"):

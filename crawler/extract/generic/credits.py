@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 from typing import Any
+from urllib.parse import urlsplit
 
 from parsel import Selector
 
@@ -40,8 +41,6 @@ _AUTHOR_CSS = ("[data-role=author]", "[class*=author] .name", "p.author", "a.aut
 def _site_keys(sel: Selector, url: str) -> set[str]:
     """The site's own name in comparable forms ("vnexpress", "báo hà tĩnh"): a byline
     naming the site credits no person."""
-    from urllib.parse import urlsplit
-
     host = (urlsplit(url).hostname or "").removeprefix("www.")
     keys = {host.split(".")[0]} if host else set()
     name = meta_content(sel, "og:site_name")

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import urlsplit
 
 from lxml import etree
 from parsel import Selector
 
 from crawler.extract.generic.body import _inside, _text_len
 from crawler.text import normalize_text
+from crawler.urls import canonical_url, host_matches, site_of
 
 _RELATED_LABEL = re.compile(
     r"^(tin|bài|bài viết|tin tức)?\s*(liên quan|cùng chuyên mục|cùng chủ đề)$"
@@ -44,8 +46,6 @@ def related_boxes(sel: Selector, url: str,
     quan", "Xem thêm", "Đọc thêm", "Có thể bạn quan tâm", "Tin cùng chuyên mục", "Dòng sự
     kiện"... (or a class/id saying "related") over links to other stories of the site. Each
     box with its {url, title} items; a box inside the text block is left out of the body."""
-    from crawler.urls import canonical_url, host_matches, site_of
-
     here = canonical_url(url)
     site = site_of(url)
     body = container.root
@@ -82,8 +82,6 @@ def related_boxes(sel: Selector, url: str,
 
 def _is_story_link(a: Any, url: str, here: str, site: str) -> str | None:
     """The canonical URL of a link to another story of the site with a headline for text."""
-    from crawler.urls import canonical_url, host_matches
-
     href = (a.get("href") or "").strip()
     if not href or href.startswith(("javascript:", "#", "mailto:")):
         return None
@@ -118,8 +116,6 @@ def adjacent_story_boxes(sel: Selector, container: Selector, url: str) -> list[A
     after the body (past the byline and share bar, before tags and comments), a story card or
     list (``div.knc-rate-link``, a single ``div.widget`` card). A few elements on each side,
     up to three levels above the text block; a long text or the end of the story stops."""
-    from crawler.urls import canonical_url, site_of
-
     here, site = canonical_url(url), site_of(url)
     body = container.root
     order = {el: i for i, el in enumerate(sel.root.iter())}
@@ -178,8 +174,6 @@ def is_story_url(url: str) -> bool:
     >>> is_story_url("https://x.vn/suc-khoe/202507/trien-khai-chien-dich-tiem-chung-5f3a2c1/")
     True
     """
-    from urllib.parse import urlsplit
-
     return bool(_STORY_PATH.search(urlsplit(url).path))
 
 
