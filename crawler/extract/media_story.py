@@ -39,7 +39,7 @@ from crawler.extract.generic.fields import (
     generic_tags,
     generic_title,
 )
-from crawler.extract.generic.related import related_boxes
+from crawler.extract.generic.related import forget_titles, related_boxes
 from crawler.extract.meta import meta_content, same_site_url
 from crawler.text import normalize_text
 
@@ -104,6 +104,13 @@ def _images(sel: Selector, url: str) -> list[dict[str, str | None]]:
 def extract(html: str | bytes, url: str) -> dict[str, Any]:
     """A video or photo story as a raw article (see the module docstring); NotAnArticle for
     any other page."""
+    try:
+        return _extract(html, url)
+    finally:
+        forget_titles()  # the related-box search remembers this page's link titles
+
+
+def _extract(html: str | bytes, url: str) -> dict[str, Any]:
     sel = selector_for(repair_document(html), url)
     objs = jsonld_objects(sel)
     ld = jsonld_article(objs)

@@ -54,23 +54,23 @@ from crawler.extract.base import (
     walk_body,
 )
 from crawler.extract.generic.body import (
-    _MIN_BODY_PARAGRAPHS,
     GENERIC_RULES,
-    _is_capitals,
-    _is_meta_line,
-    _is_subhead,
+    MIN_BODY_PARAGRAPHS,
     best_container,
     declares_article,
     header_elements,
+    is_capitals,
+    is_meta_line,
+    is_subhead,
     looks_like_list,
     near_headline,
 )
-from crawler.extract.generic.captions import _captions_out, hero_images, photo_story_text
+from crawler.extract.generic.captions import captions_out, hero_images, photo_story_text
 from crawler.extract.generic.credits import (
-    _site_keys,
-    _trailing_credit,
     byline_elements,
     generic_authors,
+    site_keys,
+    trailing_credit,
 )
 from crawler.extract.generic.dates import generic_modified, generic_published
 from crawler.extract.generic.fields import (
@@ -80,7 +80,7 @@ from crawler.extract.generic.fields import (
     generic_title,
     lead_elements,
 )
-from crawler.extract.generic.related import _TITLES, list_boxes, related_boxes
+from crawler.extract.generic.related import forget_titles, list_boxes, related_boxes
 from crawler.text import normalize_text
 
 EXTRACTOR_VERSION = "generic/2026.11"
@@ -106,7 +106,7 @@ def extract(html: str | bytes, url: str) -> dict[str, Any]:
     try:
         return _extract(html, url)
     finally:
-        _TITLES.clear()
+        forget_titles()
 
 
 def _extract(html: str | bytes, url: str) -> dict[str, Any]:
@@ -123,16 +123,16 @@ def _extract(html: str | bytes, url: str) -> dict[str, Any]:
     parts = walk_body(container, url, GENERIC_RULES, skip)
     # Date/byline lines belong to the header or the footer of the story, not its middle.
     blocks = [b for i, b in enumerate(parts.blocks)
-              if not ((i < 3 or i >= len(parts.blocks) - 2) and _is_meta_line(b.text))]
-    blocks = _captions_out(blocks, parts.images)
-    blocks, credit, source = _trailing_credit(blocks)
+              if not ((i < 3 or i >= len(parts.blocks) - 2) and is_meta_line(b.text))]
+    blocks = captions_out(blocks, parts.images)
+    blocks, credit, source = trailing_credit(blocks)
     blocks = photo_story_text(blocks, parts.images)
     # Subheads stay in the body (they are part of what a reader reads) except a kicker
     # before the first paragraph and all-capitals labels ("PHÒNG NGỦ"), which are layout.
-    while len(blocks) > 1 and _is_subhead(blocks[0]):
+    while len(blocks) > 1 and is_subhead(blocks[0]):
         blocks = blocks[1:]
-    prose = [b for b in blocks if not (_is_subhead(b) and _is_capitals(b.text))]
-    if len(prose) >= _MIN_BODY_PARAGRAPHS:
+    prose = [b for b in blocks if not (is_subhead(b) and is_capitals(b.text))]
+    if len(prose) >= MIN_BODY_PARAGRAPHS:
         blocks = prose
     paragraphs = [b.text for b in blocks]
     declared = declares_article(sel, ld)
@@ -146,7 +146,7 @@ def _extract(html: str | bytes, url: str) -> dict[str, Any]:
         "title": title,
         "lead": generic_lead(sel, [box for box, _ in boxes]),
         "paragraphs": _drop_title_repeats(paragraphs, title),
-        "authors": generic_authors(sel, ld, credit, source, _site_keys(sel, url)),
+        "authors": generic_authors(sel, ld, credit, source, site_keys(sel, url)),
         "published_at": generic_published(sel, ld, container),
         "modified_at": generic_modified(sel, ld),
         "section": generic_section(sel, objs, title),

@@ -61,7 +61,7 @@ _MIN_PARAGRAPH_CHARS = 25
 # An article has at least this much prose in its container; a list page's teasers don't
 # reach it once link text is discounted.
 _MIN_BODY_CHARS = 300
-_MIN_BODY_PARAGRAPHS = 3
+MIN_BODY_PARAGRAPHS = 3
 _VI_LETTERS = frozenset(
     "ăâđêôơưáàảãạắằẳẵặấầẩẫậéèẻẽẹếềểễệíìỉĩịóòỏõọốồổỗộớờởỡợúùủũụứừửữựýỳỷỹỵ"
 )
@@ -200,7 +200,7 @@ def best_container(sel: Selector) -> Selector | None:
 
 def _linked_headings(container: Selector, exclude: Collection[Any] = ()) -> int:
     headings = container.xpath(".//*[self::h2 or self::h3 or self::h4][.//a[@href]]")
-    return sum(1 for h in headings if not any(_inside(h.root, box) for box in exclude))
+    return sum(1 for h in headings if not any(within(h.root, box) for box in exclude))
 
 
 def link_density(container: Selector) -> float:
@@ -219,9 +219,9 @@ def looks_like_list(container: Selector, paragraphs: list[str], *, declared: boo
     if news_article:
         min_paragraphs, min_chars = 1, 100
     elif declared:
-        min_paragraphs, min_chars = _MIN_BODY_PARAGRAPHS, _MIN_BODY_CHARS
+        min_paragraphs, min_chars = MIN_BODY_PARAGRAPHS, _MIN_BODY_CHARS
     else:
-        min_paragraphs, min_chars = _MIN_BODY_PARAGRAPHS + 2, 2 * _MIN_BODY_CHARS
+        min_paragraphs, min_chars = MIN_BODY_PARAGRAPHS + 2, 2 * _MIN_BODY_CHARS
     if len(sentences) < min_paragraphs or sum(map(len, sentences)) < min_chars:
         return True
     if link_density(container) > 0.4:
@@ -247,7 +247,8 @@ def declares_article(sel: Selector, ld: dict[str, Any]) -> bool:
 
 # --- what sits in the text block but is not body text ----------------------------------------
 
-def _inside(el: Any, ancestor: Any) -> bool:
+def within(el: Any, ancestor: Any) -> bool:
+    """``el`` is ``ancestor`` or inside it (lxml elements)."""
     return el is ancestor or any(a is ancestor for a in el.iterancestors())
 
 
@@ -266,26 +267,27 @@ def header_elements(container: Selector) -> set[Any]:
         if top is h1:
             out.add(h1)
             out.update(x for x in h1.itersiblings(preceding=True) if isinstance(x.tag, str))
-        elif _text_len(top) < 0.5 * _text_len(root):
+        elif text_len(top) < 0.5 * text_len(root):
             out.add(top)
     return out
 
 
-def _text_len(el: Any) -> int:
+def text_len(el: Any) -> int:
+    """Characters of an element's text, each text node stripped."""
     return sum(len(t.strip()) for t in el.itertext())
 
 
 _META_WORDS = re.compile(r"\d{1,2}[/.\-]\d{1,2}[/.\-]\d{4}|\d{1,2}[:h]\d{2}|GMT|[•|]")
 
 
-def _is_meta_line(text: str) -> bool:
+def is_meta_line(text: str) -> bool:
     """A date/byline line such as "MAI QUẾ • 08/01/2026 10:02" or "Thứ 4, 01/12/2021 |
     11:51": short, holding a date, little else.
 
-    >>> _is_meta_line("MAI QUẾ • 08/01/2026 10:02"), _is_meta_line("Ngày 08/01/2026 là ngày"
+    >>> is_meta_line("MAI QUẾ • 08/01/2026 10:02"), is_meta_line("Ngày 08/01/2026 là ngày"
     ...     " HĐND thành phố họp phiên bất thường để thông qua nghị quyết mới.")
     (True, False)
-    >>> _is_meta_line("Chiều 20/10/2024, Quốc hội họp phiên bế mạc.")
+    >>> is_meta_line("Chiều 20/10/2024, Quốc hội họp phiên bế mạc.")
     False
     """
     text = normalize_text(text)
@@ -300,11 +302,11 @@ def _is_meta_line(text: str) -> bool:
 _META_MARK = re.compile(r"\d{1,2}[:h]\d{2}|GMT|[•|]")
 
 
-def _is_capitals(text: str) -> bool:
+def is_capitals(text: str) -> bool:
     return text.upper() == text and any(c.isalpha() for c in text)
 
 
-def _is_subhead(block: Block) -> bool:
+def is_subhead(block: Block) -> bool:
     """A subhead: a short line set in bold, as a heading or in capitals, with no sentence
     end ("Cần có phương án dự phòng", "PHÒNG NGỦ")."""
     text = normalize_text(block.text)

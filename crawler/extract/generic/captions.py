@@ -14,8 +14,8 @@ from parsel import Selector
 from crawler.extract.base import (
     Block,
 )
-from crawler.extract.generic.body import _inside
-from crawler.extract.generic.credits import _ROLE_CREDIT
+from crawler.extract.generic.body import within
+from crawler.extract.generic.credits import ROLE_CREDIT
 from crawler.text import normalize_text
 
 
@@ -23,7 +23,7 @@ def hero_images(sel: Selector, container: Selector, url: str) -> list[dict[str, 
     """The story's main photo when it sits between the headline and the text block (a
     ``figure`` with its caption above the body, as many CMSs place it)."""
     h1 = next(sel.root.iter("h1"), None)
-    if h1 is None or _inside(h1, container.root):
+    if h1 is None or within(h1, container.root):
         return []
     out: list[dict[str, str | None]] = []
     after_h1 = False
@@ -32,7 +32,7 @@ def hero_images(sel: Selector, container: Selector, url: str) -> list[dict[str, 
             after_h1 = True
         elif el is container.root or len(out) >= 2:
             break
-        elif after_h1 and el.tag == "figure" and not _inside(container.root, el):
+        elif after_h1 and el.tag == "figure" and not within(container.root, el):
             caption = next((normalize_text(" ".join(c.itertext()))
                             for c in el.iter("figcaption")), None)
             out += [{"url": i, "caption": caption or None}
@@ -66,11 +66,11 @@ def is_caption_line(text: str) -> bool:
     """
     text = normalize_text(text)
     return len(text) <= _CAPTION_MAX and bool(_CAPTION_MARK.search(text)) \
-        and not _ROLE_CREDIT.match(text)
+        and not ROLE_CREDIT.match(text)
 
 
 # "Tin và ảnh: X", "Bài, ảnh: X", "Tin: X - Ảnh: Y", "Thực hiện: X": a story's credits.
-def _captions_out(blocks: list[Block], images: list[dict[str, str | None]]) -> list[Block]:
+def captions_out(blocks: list[Block], images: list[dict[str, str | None]]) -> list[Block]:
     """Move caption lines written next to their image (the first line after it, or a short
     table cell right after it) into that image's caption."""
     out: list[Block] = []
@@ -79,7 +79,7 @@ def _captions_out(blocks: list[Block], images: list[dict[str, str | None]]) -> l
         n = block.images_before
         just_after = n > 0 and (i == 0 or blocks[i - 1].images_before < n)
         image = images[n - 1] if just_after else None
-        if image is not None and n - 1 not in claimed and not _ROLE_CREDIT.match(block.text) \
+        if image is not None and n - 1 not in claimed and not ROLE_CREDIT.match(block.text) \
                 and (is_caption_line(block.text)
                      or ((block.tag in ("td", "figcaption") or block.italic)
                          and len(block.text) <= _CAPTION_MAX)):

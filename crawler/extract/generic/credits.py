@@ -38,7 +38,7 @@ _AUTHOR_CSS = ("[data-role=author]", "[class*=author] .name", "p.author", "a.aut
                "div.t1 > span.t2")
 
 
-def _site_keys(sel: Selector, url: str) -> set[str]:
+def site_keys(sel: Selector, url: str) -> set[str]:
     """The site's own name in comparable forms ("vnexpress", "báo hà tĩnh"): a byline
     naming the site credits no person."""
     host = (urlsplit(url).hostname or "").removeprefix("www.")
@@ -119,7 +119,7 @@ def byline_elements(container: Selector) -> set[Any]:
 
 _ROLE_LABEL = (r"(?:tin|bài|bài viết|ảnh|video|clip|đồ họa|thực hiện|nhóm phóng viên)"
                r"(?:\s*(?:và|,|&|\+|/)\s*(?:ảnh|bài|video|clip))?\s*:")
-_ROLE_CREDIT = re.compile(r"^\W*(?:tin|bài|bài viết|thực hiện|nhóm phóng viên)"
+ROLE_CREDIT = re.compile(r"^\W*(?:tin|bài|bài viết|thực hiện|nhóm phóng viên)"
                           r"(?:\s*(?:và|,|&|\+|/)\s*(?:ảnh|bài|video|clip))?\s*:", re.I)
 _ROLE_LABELS = re.compile(_ROLE_LABEL, re.I)
 
@@ -155,7 +155,7 @@ def is_agency(credit: str) -> bool:
     return bool(parts) and all(_AGENCY.match(p) for p in parts)
 
 
-def _trailing_credit(blocks: list[Block]) -> tuple[list[Block], str | None, str | None]:
+def trailing_credit(blocks: list[Block]) -> tuple[list[Block], str | None, str | None]:
     """Drop the lines that close a story without being its text: promos ("Mời bạn đọc vào
     chuyên mục..."), then a short right-aligned or bold credit line ("Minh Tâm", "TTXVN",
     "Theo DTO") or a source line ("Theo Vietnamnet"). Returns the blocks, the credit when it

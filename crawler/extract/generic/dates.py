@@ -15,7 +15,7 @@ from crawler.extract.base import (
     first_date,
     meta_content,
 )
-from crawler.extract.generic.body import _inside
+from crawler.extract.generic.body import within
 from crawler.text import normalize_text, parse_vn_datetime
 
 _DATE_CSS = ("time", "[data-role=publishdate]", "[class*=publish]", "[class*=post-time]",
@@ -43,7 +43,7 @@ def visible_dates(sel: Selector, body: Selector | None = None) -> Iterator[str]:
         for i, q in enumerate(("time", *_DATE_CSS)):
             if q not in found:
                 found[q] = sel.css(q)
-            inside = (n for n in found[q] if _inside(n.root, scope))
+            inside = (n for n in found[q] if within(n.root, scope))
             if i == 0:  # machine-readable times first
                 yield from (n.root.get("datetime") for n in inside if n.root.get("datetime"))
                 continue

@@ -16,8 +16,8 @@ from crawler.extract.base import (
     jsonld_breadcrumb,
     meta_content,
 )
-from crawler.extract.generic.body import _inside, _text_len
-from crawler.extract.generic.related import _SHORT_TEXTS, is_story_url
+from crawler.extract.generic.body import text_len, within
+from crawler.extract.generic.related import SHORT_TEXTS, is_story_url
 from crawler.text import normalize_text
 
 
@@ -76,7 +76,7 @@ def generic_lead(sel: Selector, outside: Collection[Any] = ()) -> str | None:
     candidates: list[str] = []
     for q in _LEAD_CSS:
         for node in sel.css(q):
-            if any(_inside(node.root, box) for box in outside):
+            if any(within(node.root, box) for box in outside):
                 continue
             text = normalize_text(" ".join(node.xpath(".//text()").getall()))
             if len(text) >= 40:
@@ -166,7 +166,7 @@ def visible_crumbs(sel: Selector, title: str = "") -> list[str]:
             continue
         if any(len(n.split()) > _CRUMB_MAX_WORDS or is_story_url(a.get("href")) for a, n in pairs):
             continue
-        if _text_len(el) > sum(len(n) for _, n in pairs) + 20:
+        if text_len(el) > sum(len(n) for _, n in pairs) + 20:
             continue  # a date or a byline beside the links: not a trail of its own
         best = [n for _, n in pairs]
     return best
@@ -192,9 +192,9 @@ def visible_tags(sel: Selector) -> list[str]:
     boxes: list[Any] = []
     for el in sel.root.iter("div", "ul", "p", "section", "span", "footer"):
         tokens = f"{el.get('class') or ''} {el.get('id') or ''}".split()
-        if any(_TAG_TOKEN.match(t) for t in tokens) and not any(_inside(el, b) for b in boxes):
+        if any(_TAG_TOKEN.match(t) for t in tokens) and not any(within(el, b) for b in boxes):
             boxes.append(el)
-    for node in _SHORT_TEXTS(sel.root):
+    for node in SHORT_TEXTS(sel.root):
         if _TAG_LABEL.match(str(node)):
             label = node.getparent()
             box = label.getparent() if label is not None else None

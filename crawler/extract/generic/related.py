@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from lxml import etree
 from parsel import Selector
 
-from crawler.extract.generic.body import _inside, _text_len
+from crawler.extract.generic.body import text_len, within
 from crawler.text import normalize_text
 from crawler.urls import canonical_url, host_matches, site_of
 
@@ -54,9 +54,9 @@ def related_boxes(sel: Selector, url: str,
     candidates = [*_related_candidates(sel, body),
                   *((b, None) for b in adjacent_story_boxes(sel, container, url))]
     for box, heading in candidates:
-        if any(_inside(box, b) for b, _ in found) or _inside(body, box):
+        if any(within(box, b) for b, _ in found) or within(body, box):
             continue  # a box already read, or one that would swallow the article
-        if _inside(box, body) and _text_len(box) > _MAX_BOX_SHARE * _text_len(body):
+        if within(box, body) and text_len(box) > _MAX_BOX_SHARE * text_len(body):
             continue  # most of the story's own text: not a box beside it
         items: list[dict[str, str]] = []
         stories = 0
@@ -131,7 +131,7 @@ def adjacent_story_boxes(sel: Selector, container: Selector, url: str) -> list[A
             for sib in siblings:
                 if not isinstance(sib.tag, str) or sib.tag in ("script", "style", "noscript"):
                     continue
-                if not after and (order.get(sib, 0) <= top or _inside(h1, sib)):
+                if not after and (order.get(sib, 0) <= top or within(h1, sib)):
                     stop = True  # the headline: nothing above it is beside the story
                     break
                 if _ends_story(sib):
@@ -141,7 +141,7 @@ def adjacent_story_boxes(sel: Selector, container: Selector, url: str) -> list[A
                     continue
                 links = {x for a in sib.iter("a") if _headline_cased(_anchor_title(a))
                          and (x := _is_story_link(a, url, here, site))}
-                size = _text_len(sib)
+                size = text_len(sib)
                 if links and (len(links) >= 2 or after) and size <= _CARD_MAX_CHARS * len(links):
                     out.append(sib)
                 elif size > _CARD_MAX_CHARS and (after or links):
@@ -187,7 +187,7 @@ def is_story_title(title: str) -> bool:
 
 
 
-_SHORT_TEXTS = etree.XPath("//body//text()[string-length(normalize-space(.)) < 40]"
+SHORT_TEXTS = etree.XPath("//body//text()[string-length(normalize-space(.)) < 40]"
                            "[normalize-space(.)]", smart_strings=True)
 
 
@@ -227,12 +227,12 @@ def story_cards(container: Any) -> list[Any]:
     for h in container.iter("h2", "h3", "h4", "h5"):
         linked = any(a.tag == "a" for a in h.iterancestors()) or next(h.iter("a"), None) \
             is not None
-        if not linked or any(_inside(h, c) for c in cards):
+        if not linked or any(within(h, c) for c in cards):
             continue
         card = None
         el = h
         while el.getparent() is not None and el.getparent() is not container \
-                and _text_len(el.getparent()) <= _CARD_MAX_CHARS:
+                and text_len(el.getparent()) <= _CARD_MAX_CHARS:
             el = el.getparent()
             card = el
         if card is not None and next(card.iter("a"), None) is not None:
@@ -245,7 +245,7 @@ def _related_candidates(sel: Selector, container: Any | None = None,
     """(box, its heading when that is a separate element) for every likely related box."""
     out: list[tuple[Any, Any | None]] = [
         (card, None) for card in (story_cards(container) if container is not None else [])]
-    for node in _SHORT_TEXTS(sel.root):
+    for node in SHORT_TEXTS(sel.root):
         if not is_related_label(str(node)):
             continue
         label = node.getparent()
@@ -306,7 +306,7 @@ def _heading_and_list(label: Any) -> tuple[Any, Any | None]:
             after = after.getnext()
         if after is not None and any(is_story_title(_anchor_title(a)) for a in after.iter("a")):
             return el, after
-        if _text_len(el) > 40 or el.getparent() is None:
+        if text_len(el) > 40 or el.getparent() is None:
             break
         el = el.getparent()
     return label, None
@@ -329,6 +329,11 @@ def _box_of(label: Any, stop: Any | None = None) -> Any | None:
 # Link titles of the page being extracted: box detection asks for the same links many times
 # (each heading's ancestors hold the same links); cleared once the page is done.
 _TITLES: dict[Any, str] = {}
+
+
+def forget_titles() -> None:
+    """Drop the link titles remembered for the page just extracted (they hold its tree)."""
+    _TITLES.clear()
 
 
 def _anchor_title(a: Any) -> str:
