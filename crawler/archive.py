@@ -149,7 +149,7 @@ class DigestIndex:
             return self.pending[url]
         row = self.db.execute("SELECT digest, record_id, date, file FROM payloads WHERE url = ?",
                               (url,)).fetchone()
-        return tuple(row) if row else None  # type: ignore[return-value]
+        return tuple(row) if row else None
 
     def note(self, url: str, digest: str, record_id: str, date: str, file: str) -> None:
         self.pending[url] = (digest, record_id, date, file)

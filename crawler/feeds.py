@@ -58,7 +58,9 @@ class DeliveryJsonLinesExporter(JsonLinesItemExporter):
     delivered exactly when the file is complete (crawler.state)."""
 
     def __init__(self, file: IO[bytes], *, crawler: Crawler | None = None, **kwargs: Any):
-        super().__init__(file, **kwargs)
+        # Scrapy annotates the file as BytesIO; it writes to any binary file (feed storages
+        # hand it real files), as IO[bytes] says.
+        super().__init__(file, **kwargs)  # type: ignore[arg-type]
         self._crawler = crawler
         self._deliveries: list[Any] = []
         self._key = file_key(file)
@@ -375,7 +377,7 @@ class DeliveryCsvExporter(_DeliveryMixin, CsvItemExporter):
     """CSV (``-o out.csv``): nested fields as JSON text; delivery bookkeeping as for JSON Lines."""
 
     def __init__(self, file: IO[bytes], *, crawler: Crawler | None = None, **kwargs: Any):
-        super().__init__(file, **kwargs)
+        super().__init__(file, **kwargs)  # type: ignore[arg-type]  # see DeliveryJsonLinesExporter
         self._start_delivery(file, crawler)
 
     @classmethod
@@ -399,7 +401,7 @@ class DeliveryJsonExporter(_DeliveryMixin, JsonItemExporter):
     """One JSON array (``-O out.json``); delivery bookkeeping as for JSON Lines."""
 
     def __init__(self, file: IO[bytes], *, crawler: Crawler | None = None, **kwargs: Any):
-        super().__init__(file, **kwargs)
+        super().__init__(file, **kwargs)  # type: ignore[arg-type]  # see DeliveryJsonLinesExporter
         self._start_delivery(file, crawler)
 
     @classmethod

@@ -25,7 +25,7 @@ from itemadapter import ItemAdapter
 from scrapy import signals
 
 from crawler.neardup import MinHasher, jaccard_estimate, lsh_bands, shingles
-from crawler.store import ArticleRecord, StateStore, open_store, redact_uri
+from crawler.store import ArticleRecord, Clock, StateStore, open_store, redact_uri
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -75,7 +75,7 @@ def _delivery_row(d: Delivery) -> list[Any]:
 def _delivery_from_row(row: list[Any]) -> Delivery:
     raw = bytes.fromhex(row[6]) if row[6] else b""
     sig = tuple(int.from_bytes(raw[i:i + 8], "big") for i in range(0, len(raw), 8)) or None
-    return Delivery(*row[:6], sig)
+    return Delivery(row[0], row[1], row[2], row[3], row[4], row[5], sig)
 
 
 def pack_signature(sig: tuple[int, ...]) -> bytes:
@@ -101,7 +101,7 @@ class StateManager:
         self.crawler = crawler
         self.uri = settings.get("STATE_URI") or "none"
         pinned = fixed_now(settings.get("CRAWLER_NOW"))
-        self.now = (lambda: pinned) if pinned else (lambda: datetime.now(UTC))
+        self.now: Clock = (lambda: pinned) if pinned else (lambda: datetime.now(UTC))
         self.store: StateStore = open_store(self.uri, root=ROOT, now=self.now)
         self.refetch_days = settings.getfloat("STATE_REFETCH_DAYS")
         self.near_action = settings.get("DEDUPE_NEAR_ACTION", "mark")
