@@ -61,7 +61,7 @@ class U64Map:
         keys = self._keys
         while True:
             k = keys[i]
-            if k == key or k == _EMPTY:
+            if k in (key, _EMPTY):
                 return i
             i = (i + 1) & self._mask
 

@@ -148,7 +148,7 @@ class AtomicFileFeedStorage:
         key = file_key(file)
         if getattr(file, "failed", None) is not None:
             self._discard(file, None)
-            return None
+            return
         try:
             file.flush()
             if getattr(file, "failed", None) is not None:
@@ -159,10 +159,10 @@ class AtomicFileFeedStorage:
                 raise file.failed  # type: ignore[attr-defined]
         except OSError as exc:
             self._discard(file, exc)
-            return None
+            return
         if self.crawler is None:
-            os.replace(self.part_path, self.path)
-            return None
+            self.part_path.replace(self.path)
+            return
         # Two phases, so that a crash or a lost store at any point delivers each article
         # exactly once: note the file's articles, make the file visible, record them.
         from crawler.distributed import fail_run, redis_errors
@@ -177,21 +177,21 @@ class AtomicFileFeedStorage:
                            "emits its articles again)", self.path.name, self.part_path.name)
             fail_run(self.crawler, exc)
             state.file_failed(key, "state store failed before the file was complete")
-            return None
+            return
         try:
-            os.replace(self.part_path, self.path)
+            self.part_path.replace(self.path)
         except OSError as exc:
             self._discard(file, exc)
             with contextlib.suppress(*redis_errors()):
                 state.store.forget_pending(f"{run_id}/{self.path.name}")
-            return None
+            return
         try:
             state.after_rename(key, self.path, run_id)
         except redis_errors() as exc:
             logger.warning("state store unreachable after completing %s: the next run records "
                            "its articles as delivered", self.path.name)
             fail_run(self.crawler, exc)
-        return None
+        return
 
 
 class GuardedFile:

@@ -307,8 +307,8 @@ def run(paths: list[str], *, output: str | None, state: str | None, previous: li
     summary = {
         "pages": stats.get("replay/response", 0) + stats.get("replay/revisit", 0),
         "articles_written": stats.get("item_scraped_count", 0),
-        "dropped": {k: v for k, v in sorted(stats.items()) if k.startswith("dedupe/dropped_")
-                    or k.startswith("validate/missing_")},
+        "dropped": {k: v for k, v in sorted(stats.items())
+                    if k.startswith(("dedupe/dropped_", "validate/missing_"))},
         "elapsed_seconds": float(stats.get("elapsed_time_seconds") or 0.0),
         "finish_reason": stats.get("finish_reason", ""),
         "sites": {k: v.as_dict() for k, v in report.sites.items()},

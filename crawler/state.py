@@ -36,7 +36,7 @@ logger = logging.getLogger(__name__)
 # there is no project folder: VNNEWS_HOME, else the working directory, stands in for it.
 ROOT = Path(__file__).resolve().parent.parent
 if not ROOT.is_dir():
-    ROOT = Path(os.environ.get("VNNEWS_HOME", os.getcwd()))
+    ROOT = Path(os.environ.get("VNNEWS_HOME", Path.cwd()))
 _ATTR = "_vnnews_state"
 RUN_ID_RE = re.compile(r"\d{8}T\d{6}Z-[0-9a-f]{6}")
 
@@ -561,7 +561,7 @@ def sha256_of(path: Path) -> str:
 def write_json(path: Path, data: dict[str, Any]) -> None:
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", "utf-8")
-    os.replace(tmp, path)
+    tmp.replace(path)
 
 
 def lock_sites(crawler: Crawler) -> list[str]:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 import sys
 from collections import Counter
 from collections.abc import Iterator
@@ -83,7 +82,7 @@ def move_aside(path: Path) -> Path:
     for suffix in ("", "-wal", "-shm"):
         src = path.with_name(path.name + suffix)
         if src.exists():
-            os.replace(src, target.with_name(target.name + suffix))
+            src.replace(target.with_name(target.name + suffix))
     return target
 
 
