@@ -103,6 +103,25 @@ def build_sites(env: dict[str, str], site_root: Path, *extra: str) -> subprocess
         cwd=ROOT, env={**os.environ, **env}, capture_output=True, text=True, timeout=120)
 
 
+def spiders(env: dict[str, str]) -> list[str]:
+    proc = subprocess.run([sys.executable, "-m", "scrapy", "list"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return proc.stdout.split()
+
+
+def test_extra_profile_module_gives_a_spider(new_site: tuple[Path, dict[str, str]]) -> None:
+    _, env = new_site
+    without = {k: v for k, v in os.environ.items() if k != "SITES_EXTRA_MODULES"}
+    assert "baovidu" not in spiders(without)
+    assert "baovidu" in spiders({**without, **env})
+    broken = {**without, **env, "SITES_EXTRA_MODULES": "baovidu_nowhere"}
+    proc = subprocess.run([sys.executable, "-m", "scrapy", "list"], cwd=ROOT, env=broken,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode != 0
+    assert "SITES_EXTRA_MODULES names 'baovidu_nowhere', which does not import" in proc.stderr
+
+
 def test_new_site_is_generated_checked_and_crawled(
     new_site: tuple[Path, dict[str, str]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
