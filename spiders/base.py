@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Iterator
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 import scrapy
 from scrapy.http import Response
@@ -58,8 +58,8 @@ class SiteSpider(scrapy.Spider):
         self._explicit_start = bool(start)
         self.since = args_in.get("since")
         self.until = args_in.get("until")
-        self._max_pages_arg = args_in.get("max_pages")
-        self._related_depth_arg = args_in.get("related_depth")
+        self._max_pages_arg: int | None = args_in.get("max_pages")
+        self._related_depth_arg: int | None = args_in.get("related_depth")
         self.run_id: str = args_in.get("run_id") or new_run_id()
         self.depths = DepthBook(lambda: shared_depths(self.crawler))
         # What became of every URL requested, under the names the manifest etc. use.
@@ -71,7 +71,7 @@ class SiteSpider(scrapy.Spider):
         self.settle_unfinished = self.outcomes.settle_unfinished
 
     @classmethod
-    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> SiteSpider:
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> Self:
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.outcomes.connect(crawler)
         return spider
@@ -96,7 +96,7 @@ class SiteSpider(scrapy.Spider):
     @property
     def related_depth(self) -> int:
         if self._related_depth_arg is not None:
-            return int(self._related_depth_arg)
+            return self._related_depth_arg
         follow = self.settings.getbool("DISCOVERY_FOLLOW_RELATED")
         return self.settings.getint("DISCOVERY_RELATED_DEPTH") if follow else 0
 
