@@ -26,6 +26,7 @@ __all__ = [
     "normalize_paragraphs",
     "normalize_text",
     "parse_vn_datetime",
+    "renormalize",
     "split_authors",
     "strip_dateline",
     "to_iso",
@@ -232,8 +233,15 @@ def fingerprint_text(s: str) -> str:
     >>> fingerprint_text("«Hoà  Bình» – khoẻ, đẹp!")
     'hòa bình khỏe đẹp'
     """
-    keyed = canonical_tone_form(normalize_text(s))
-    return " ".join(keyed.translate(_PUNCT_TO_SPACE).split())
+    # Every step acts within a space-separated token (NFC, lower-casing, the tone key of a
+    # word, punctuation to spaces), so the text's key is its tokens' keys joined: a body
+    # repeats its tokens constantly, and each distinct one is keyed once (_TOKEN_KEYS).
+    return " ".join(filter(None, map(_TOKEN_KEYS.__getitem__, normalize_text(s).split(" "))))
+
+
+def _token_key(token: str) -> str:
+    """fingerprint_text of one token of normalised text (no whitespace in it)."""
+    return " ".join(canonical_tone_form(token).translate(_PUNCT_TO_SPACE).split())
 
 
 class _PunctuationToSpace(dict[int, "str | int"]):
@@ -247,6 +255,22 @@ class _PunctuationToSpace(dict[int, "str | int"]):
 
 
 _PUNCT_TO_SPACE = _PunctuationToSpace()
+
+
+class _TokenKeys(dict[str, str]):
+    """Token -> its fingerprint key (_token_key), computed on first sight; starts over past a
+    bound, as _RetoneCache does."""
+
+    LIMIT = 65536
+
+    def __missing__(self, token: str) -> str:
+        if len(self) >= self.LIMIT:
+            self.clear()
+        value = self[token] = _token_key(token)
+        return value
+
+
+_TOKEN_KEYS = _TokenKeys()
 
 
 def body_fingerprint(body: str) -> str:
@@ -342,15 +366,27 @@ _IMAGE_EXT = r"(?:jpe?g|png|gif|webp|heic|heif|avif|bmp|tiff?)"
 _IMAGE_LINE_RE = re.compile(rf"[\w.()\-]+(?:\s+(?:copy|\d+|\(\d+\)))*\.{_IMAGE_EXT}", re.IGNORECASE)
 
 
-def is_image_filename_line(s: str) -> bool:
-    """True when the whole line is just an image file name left in the body.
+def renormalize(s: str) -> str:
+    """normalize_text of text normalize_text returned: the text itself, unless it holds "&"
+    (an entity escaped three times decodes once more), without the work of a new pass.
+
+    >>> renormalize("Hà Nội"), renormalize("&lt;b&gt;")
+    ('Hà Nội', '<b>')
+    """
+    return normalize_text(s) if "&" in s else s
+
+
+def is_image_filename_line(s: str, *, normalized: bool = False) -> bool:
+    """True when the whole line is just an image file name left in the body
+    (``normalized``: ``s`` is what normalize_text returned).
 
     >>> is_image_filename_line("DSCa_5695 copy.jpg"), is_image_filename_line("photo 2.JPEG")
     (True, True)
     >>> is_image_filename_line("Xem ảnh anh-1.png tại đây")
     False
     """
-    return _IMAGE_LINE_RE.fullmatch(normalize_text(s)) is not None
+    text = renormalize(s) if normalized else normalize_text(s)
+    return _IMAGE_LINE_RE.fullmatch(text) is not None
 
 
 _CAPTION_RE = re.compile(
@@ -360,15 +396,16 @@ _CAPTION_RE = re.compile(
 _CAPTION_MAX_CHARS = 80
 
 
-def is_caption_credit(s: str) -> bool:
-    """True for a short photo/source credit line ("Ảnh: Đình Nhất", "Nguồn: VTV").
+def is_caption_credit(s: str, *, normalized: bool = False) -> bool:
+    """True for a short photo/source credit line ("Ảnh: Đình Nhất", "Nguồn: VTV")
+    (``normalized``: ``s`` is what normalize_text returned).
 
     >>> is_caption_credit("(Ảnh: TTXVN)"), is_caption_credit("Ảnh minh hoạ")
     (True, True)
     >>> is_caption_credit("Ảnh hưởng của bão số 3 rất lớn")
     False
     """
-    text = normalize_text(s)
+    text = renormalize(s) if normalized else normalize_text(s)
     if not text or len(text) > _CAPTION_MAX_CHARS:
         return False
     # Tone key so "minh hoạ" and "minh họa" are one spelling for the regex.
