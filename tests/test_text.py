@@ -488,7 +488,12 @@ def test_fast_paths_match_the_plain_definitions() -> None:
     import re
     import unicodedata
 
-    from crawler.text import _CHAR_FIXES, _retone_syllable, canonical_tone_form, normalize_text
+    from crawler.text.normalize import (
+        _CHAR_FIXES,
+        _retone_syllable,
+        canonical_tone_form,
+        normalize_text,
+    )
 
     entity = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 
