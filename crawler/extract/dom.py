@@ -307,7 +307,7 @@ def _plan(query: str) -> tuple[Test, str | None] | None:
 
 # Attributes whose elements the full walk of _walk_document records on the way (by_attr), so
 # that asking for them later costs no walk of its own: related boxes are named by
-# data-source (crawler/sites/baohatinh.py).
+# data-source (crawler/sites/_cmspost_boxes.py).
 WALK_ATTRS = ("data-source",)
 
 
