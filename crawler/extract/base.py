@@ -119,16 +119,30 @@ class _Matcher:
         self.tests = simple_tests(css) if css else ()
         self.found: dict[Any, Selector] = {}
         self.elements = elements
+        # Tests of one class alone (most skip rules: ".ads", ".share") are answered by one
+        # set test on the element's classes; the others are tried one by one.
+        self.one_class: frozenset[str] = frozenset()
+        self.others: tuple[Test, ...] = ()
         if self.tests is None:
             for n in body.css(", ".join(css)):
                 self.found.setdefault(n.root, n)
+        else:
+            single = [t for t in self.tests if t[0] is None and len(t[1]) == 1 and not t[2]]
+            self.one_class = frozenset(c for t in single for c in t[1])
+            self.others = tuple(t for t in self.tests if t not in single)
 
     def __contains__(self, el: Any) -> bool:
         if self.elements and el in self.elements:
             return True
         if self.tests is None:
             return el in self.found
-        return bool(self.tests) and matches_any(el, self.tests)
+        if not isinstance(el.tag, str):
+            return False
+        if self.one_class:
+            classes = el.get("class")
+            if classes and not self.one_class.isdisjoint(classes.split()):
+                return True
+        return bool(self.others) and matches_any(el, self.others)
 
     def selector(self, el: Any) -> Selector:
         return self.found.get(el) or Selector(root=el, type="html")

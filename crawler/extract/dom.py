@@ -428,12 +428,28 @@ def select_values(sel: Selector, query: str) -> list[str]:
 
 
 # --- texts and links of matches -------------------------------------------------------
+# Compiled once, run on the lxml element: parsel's xpath() would compile the expression on
+# every call and wrap each text node it returns in a Selector of its own.
+_TEXTS = etree.XPath(".//text()", smart_strings=False)
+_TEXTS_NO_SCRIPT = etree.XPath(".//text()[not(ancestor::script)]", smart_strings=False)
+
+
+def node_text(node: Selector, *, scripts: bool = False) -> str:
+    """The texts under a matched node joined by spaces (as ``" ".join(node.xpath(
+    ".//text()").getall())``), scripts' text left out unless ``scripts``."""
+    root = node.root
+    if not isinstance(getattr(root, "tag", None), str):  # a text or attribute result
+        query = ".//text()" if scripts else ".//text()[not(ancestor::script)]"
+        return " ".join(node.xpath(query).getall())
+    return " ".join((_TEXTS if scripts else _TEXTS_NO_SCRIPT)(root))
+
+
 def first_text(sel: Selector, css: Sequence[str]) -> str | None:
     """Text of the first element matching one of the CSS selectors (whole subtree)."""
     for q in css:
         node = select(sel, q)
         if node:
-            text = " ".join(node[0].xpath(".//text()[not(ancestor::script)]").getall()).strip()
+            text = node_text(node[0]).strip()
             if text:
                 return text
     return None
@@ -444,7 +460,7 @@ def all_texts(sel: Selector, css: Sequence[str]) -> list[str]:
     out: list[str] = []
     for q in css:
         for node in select(sel, q):
-            text = " ".join(node.xpath(".//text()").getall()).strip()
+            text = node_text(node, scripts=True).strip()
             if text and text not in out:
                 out.append(text)
     return out
@@ -470,8 +486,7 @@ def css_values(sel: Selector, css: Sequence[str]) -> list[str]:
         if "::" in q:
             values = select_values(sel, q)
         else:
-            values = [" ".join(node.xpath(".//text()[not(ancestor::script)]").getall())
-                      for node in select(sel, q)]
+            values = [node_text(node) for node in select(sel, q)]
         out.extend(v.strip() for v in values if v.strip())
     return out
 
@@ -500,7 +515,7 @@ def _link_title(a: Selector) -> str:
     # A card link wraps cover, heading, summary and time: its heading is the title.
     heading = a.xpath("(.//h1|.//h2|.//h3|.//h4)[1]")
     node = heading[0] if heading else a
-    text = " ".join(node.xpath(".//text()[not(ancestor::script)]").getall()).strip()
+    text = node_text(node).strip()
     return text or a.attrib.get("title", "").strip()
 
 

@@ -52,10 +52,12 @@ from crawler.extract.base import (
     meta_contents,
     same_site_url,
     select,
+    select_values,
     selector_for,
     walk_body,
     with_class,
 )
+from crawler.extract.dom import node_text
 from crawler.sites._cmspost_boxes import (
     TAG_HEADINGS,
     TOPIC_HEADINGS,
@@ -192,7 +194,7 @@ def extract(html: str | bytes, url: str) -> dict[str, Any]:
         "paragraphs": [b.text for b in blocks],
         "authors": authors,
         "published_at": first_date(
-            scope.css(TIME_CSS).get(),
+            next(iter(select_values(scope, TIME_CSS)), None),
             meta_content(sel, "article:published_time"),
             ld.get("datePublished") if isinstance(ld.get("datePublished"), str) else None,
         ),
@@ -270,7 +272,7 @@ def byline_authors(scope: Selector) -> list[str]:
     """Authors from the first byline form present in ``scope``."""
     for q in AUTHOR_CSS:
         for node in select(scope, q):
-            text = " ".join(node.xpath(".//text()[not(ancestor::script)]").getall())
+            text = node_text(node)
             names = split_authors(text)
             if names:
                 return names
