@@ -15,13 +15,14 @@ import gc
 import json
 import time
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 from scrapy import signals
 
 
 def _rss_mb() -> float:
-    with open("/proc/self/status") as fh:
+    with Path("/proc/self/status").open() as fh:
         for line in fh:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) / 1024
@@ -116,5 +117,5 @@ class MemProbe:
                         for d in snap.compare_to(self.snapshot, "traceback")[:25]
                     ]
                 self.snapshot = snap
-        with open(self.path, "a") as fh:
+        with Path(self.path).open("a") as fh:
             fh.write(json.dumps(row) + "\n")

@@ -30,7 +30,7 @@ try:  # Redis mode is an extra (pip install 'vnnews-crawler[redis]'): a single-m
     from scrapy_redis.dupefilter import RFPDupeFilter
     from scrapy_redis.scheduler import Scheduler
 except ImportError:  # pragma: no cover - exercised by the no-extras install check
-    RFPDupeFilter = Scheduler = object  # type: ignore[assignment,misc]
+    RFPDupeFilter = Scheduler = object
 
 from crawler.store import redact_uri
 
@@ -366,7 +366,7 @@ class CrawlScheduler(Scheduler):
 
     def next_request(self) -> Request | None:
         try:
-            request = self.queue.pop(self.idle_before_close)
+            request: Request | None = self.queue.pop(self.idle_before_close)
         except redis_errors() as exc:
             self._fail(self.spider, exc)
             return None
@@ -478,7 +478,8 @@ class Workers:
         if not redis_url(crawler.settings):
             raise NotConfigured("REDIS_URL is not set")
         if "_vnnews_workers" in crawler.__dict__:
-            return crawler.__dict__["_vnnews_workers"]
+            workers: Workers = crawler.__dict__["_vnnews_workers"]
+            return workers
         ext = cls(crawler)
         crawler.__dict__["_vnnews_workers"] = ext
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
@@ -528,13 +529,13 @@ class Workers:
             return
         try:
             pushed = spider.pushed_requests()  # type: ignore[attr-defined]
-            queued = len(self.crawler.engine._slot.scheduler)  # type: ignore[union-attr]
+            queued = len(self.crawler.engine._slot.scheduler)  # type: ignore[union-attr,arg-type]
             others = [w for w in self.crawl.live_workers() if w != self.crawl.run_id]
         except redis_errors() as exc:
             fail_run(self.crawler, exc)
             return
         for request in pushed:
-            self.crawler.engine.crawl(request)  # type: ignore[union-attr]
+            self.crawler.engine.crawl(request)
         if pushed or queued:
             self.idle_since = None
             raise DontCloseSpider
@@ -550,7 +551,8 @@ class Workers:
         if self.crawl is None:
             return
         try:
-            queue_empty = len(self.crawler.engine._slot.scheduler) == 0  # type: ignore[union-attr]
+            queue_empty = len(
+                self.crawler.engine._slot.scheduler) == 0  # type: ignore[union-attr,arg-type]
         except Exception:  # the queue is in Redis; if Redis is gone, assume work remains
             queue_empty = False
         from crawler import runstatus

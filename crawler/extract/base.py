@@ -16,7 +16,7 @@ import logging
 import re
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
 
 from lxml import etree
@@ -207,7 +207,7 @@ def _flush(el: Any, right: bool, buf: list[Chunk], parts: BodyParts) -> None:
     line: list[str] = []
     style = _BOLD | _ITALIC
     for chunk in [*buf, "\n"]:
-        text, chunk_style = (chunk, 0) if type(chunk) is str else chunk  # type: ignore[misc]
+        text, chunk_style = (chunk, 0) if isinstance(chunk, str) else chunk
         for i, piece in enumerate(text.split("\n")):
             if i:  # a line ends here
                 done = "".join(line).strip()
@@ -314,7 +314,7 @@ def _inline_chunks(el: Any, skip: _Matcher) -> list[Chunk]:
 
 
 def _inline_text(el: Any, skip: _Matcher) -> str:
-    return "".join(c if type(c) is str else c[0]  # type: ignore[misc]
+    return "".join(c if type(c) is str else c[0]
                    for c in _inline_chunks(el, skip))
 
 
@@ -325,7 +325,7 @@ def _is_right_aligned(el: Any) -> bool:
 
 def _image(el: Any, url: str) -> str | None:
     for attr in ("data-src", "data-original", "data-lazy-src", "src"):
-        value = (el.get(attr) or "").strip()
+        value: str = (el.get(attr) or "").strip()
         if value and not value.startswith("data:"):
             return urljoin(url, value)
     return None
@@ -363,6 +363,18 @@ def element_text(el: Any) -> str:
 _SPEC_NAMES = frozenset({"PageSpec", "extract_by_spec", "spec_title", "spec_lead",
                          "spec_published", "spec_modified", "spec_authors", "spec_section",
                          "spec_tags"})
+
+
+if TYPE_CHECKING:  # the type checker follows the cycle: it then knows their real types
+    from crawler.extract.spec import PageSpec as PageSpec
+    from crawler.extract.spec import extract_by_spec as extract_by_spec
+    from crawler.extract.spec import spec_authors as spec_authors
+    from crawler.extract.spec import spec_lead as spec_lead
+    from crawler.extract.spec import spec_modified as spec_modified
+    from crawler.extract.spec import spec_published as spec_published
+    from crawler.extract.spec import spec_section as spec_section
+    from crawler.extract.spec import spec_tags as spec_tags
+    from crawler.extract.spec import spec_title as spec_title
 
 
 def __getattr__(name: str) -> Any:
