@@ -112,7 +112,7 @@ def clean_article(article: Article) -> Article:
         related=related,
         language="vi",
         crawled_at=article.crawled_at,
-        fingerprint=body_fingerprint(body) if body else "",
+        fingerprint=body_fingerprint(body, normalized=True) if body else "",
         revision=article.revision,
         duplicate_of=article.duplicate_of,
     )

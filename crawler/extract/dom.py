@@ -136,20 +136,20 @@ def _walk_document(root: Any, index: DocIndex) -> None:
     all_classes: dict[str, list[Any]] = {}
     get = all_classes.get
     index.root = root
-    carriers = [(name, index.by_attr.setdefault(name, [])) for name in WALK_ATTRS
-                if name not in index.by_attr]
-    for el in root.iter():
+    carriers: list[Any] = []
+    # Elements only (a C-level filter: no tag read per node to skip the others).
+    for el in root.iter(etree.Element):
         classes = el.get("class")
-        if classes and isinstance(el.tag, str):
+        if classes:
             for name in classes.split():
                 els = get(name)
                 if els is None:
                     all_classes[name] = [el]
                 else:
                     els.append(el)
-        for name, found in carriers:
-            if el.get(name) is not None:
-                found.append(el)
+        if el.get(WALK_ATTR) is not None:
+            carriers.append(el)
+    index.by_attr.setdefault(WALK_ATTR, carriers)
     # The few head elements by a tag-filtered walk (C-level): no tag read per element above.
     for el in root.iter(*_HEAD_TAGS):
         _index_head_element(el, el.tag, index)
@@ -308,7 +308,8 @@ def _plan(query: str) -> tuple[Test, str | None] | None:
 # Attributes whose elements the full walk of _walk_document records on the way (by_attr), so
 # that asking for them later costs no walk of its own: related boxes are named by
 # data-source (crawler/sites/_cmspost_boxes.py).
-WALK_ATTRS = ("data-source",)
+WALK_ATTR = "data-source"
+WALK_ATTRS = (WALK_ATTR,)
 
 
 def _class_index(root: Any, index: DocIndex) -> dict[str, list[Any]]:

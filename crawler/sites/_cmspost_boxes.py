@@ -125,13 +125,19 @@ def _box_candidates(root: Any) -> list[Any]:
     found: list[Any] = list(root.iter(*_HEADING_TAGS))
     found += with_attr(sel, "data-source")
     for name, els in classes.items():
-        if "relat" in name.lower() or _HEADING_CLASS.search(name):
+        if _names_box(name):
             found += els
     page = root.getroottree().getroot()
     if root is not page:  # a part of a page: its own elements only
         found = [el for el in found
                  if el is root or any(a is root for a in el.iterancestors())]
     return in_document_order(sel, found)
+
+
+@functools.lru_cache(maxsize=4096)
+def _names_box(name: str) -> bool:
+    """A class name of a related box ("relat") or of a heading (pages repeat their names)."""
+    return "relat" in name.lower() or bool(_HEADING_CLASS.search(name))
 
 
 def _box_around(el: Any, heading: Any, guard: set[Any]) -> tuple[Any, ...] | None:
