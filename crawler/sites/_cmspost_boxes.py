@@ -85,15 +85,16 @@ def story_boxes(root: Any, labels: dict[str, list[Any]] | None = None,
     for el in _box_candidates(root):
         source = el.get("data-source")
         classes = el.get("class") or ""
+        tag = el.tag
         if (source and source.lower().startswith("related")) or (
-                el.tag in _BOX_TAGS and "relat" in classes.lower()):
+                tag in _BOX_TAGS and "relat" in classes.lower()):
             # A box named as related news (data-source="related-news", div.box-related,
             # div.article-relate, div.box-relate-inline): related even with no heading.
             box = _box_around(el, el, guard)
             if box is not None:
                 found.setdefault(box[0], StoryBox(box, "related", source or "class"))
             continue
-        if el.tag not in _HEADING_TAGS and not (classes and _HEADING_CLASS.search(classes)):
+        if tag not in _HEADING_TAGS and not (classes and _heading_class(classes)):
             continue
         text = _short_text(el)
         if text is None:
@@ -132,6 +133,12 @@ def _box_candidates(root: Any) -> list[Any]:
         found = [el for el in found
                  if el is root or any(a is root for a in el.iterancestors())]
     return in_document_order(sel, found)
+
+
+@functools.lru_cache(maxsize=4096)
+def _heading_class(classes: str) -> bool:
+    """A class attribute naming a heading (pages repeat their class attributes)."""
+    return bool(_HEADING_CLASS.search(classes))
 
 
 @functools.lru_cache(maxsize=4096)
