@@ -29,7 +29,6 @@ from crawler.extract.dom import (
     Test,
     _plan,
     all_texts,
-    article_links,
     clean_label,
     css_values,
     decode_html,
@@ -363,11 +362,6 @@ def _image_box(box: Selector, url: str, rules: BodyRules) -> list[dict[str, str 
     return out
 
 
-def element_text(el: Any) -> str:
-    """All text of an lxml element, scripts excluded."""
-    return " ".join(t for t in el.xpath(".//text()[not(ancestor::script or ancestor::style)]"))
-
-
 # crawler.extract.spec builds on the walker above, so its names are looked up on first use
 # rather than imported here (a top-level import would be circular).
 _SPEC_NAMES = frozenset({"PageSpec", "extract_by_spec", "spec_title", "spec_lead",
@@ -397,8 +391,8 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "BLOCK_TAGS", "INDEXED_TAGS", "NEVER_TEXT_TAGS", "Block", "BodyParts", "BodyRules",
-    "DocIndex", "NotAnArticle", "Test", "all_texts", "article_links", "canonical_link",
-    "clean_label", "css_values", "decode_html", "doc_index", "element_text", "etree",
+    "DocIndex", "NotAnArticle", "Test", "all_texts", "canonical_link",
+    "clean_label", "css_values", "decode_html", "doc_index", "etree",
     "first_date", "first_text", "jsonld_article", "jsonld_breadcrumb", "jsonld_keywords",
     "jsonld_names", "jsonld_objects", "jsonld_person_names", "link_items", "matches_any",
     "meta_content", "meta_contents", "page_url", "release_indexes", "same_site_url", "select",
