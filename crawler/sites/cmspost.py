@@ -57,7 +57,7 @@ from crawler.extract.base import (
     walk_body,
     with_class,
 )
-from crawler.extract.dom import node_text
+from crawler.extract.dom import class_index, node_text
 from crawler.sites._cmspost_boxes import (
     TAG_HEADINGS,
     TOPIC_HEADINGS,
@@ -165,9 +165,8 @@ def extract(html: str | bytes, url: str) -> dict[str, Any]:
     for box in boxes:
         for el in box.elements:
             el.set(SKIP_MARK, box.kind)
-    for el in body.root.iter():
-        if isinstance(el.tag, str) and _is_byline(el):
-            el.set(SKIP_MARK, "byline")
+    for el in byline_elements(sel, body.root):
+        el.set(SKIP_MARK, "byline")
     parts = walk_body(body, url, PHOTO_STORY_RULES if is_photo_story(body) else BODY_RULES)
     blocks = list(parts.blocks)
     images = lead_images(scope, body, url) + with_photo_captions(parts.images, body, url)
@@ -254,6 +253,16 @@ def article_scope(body: Selector) -> Selector:
 
 def _classes(el: Any) -> list[str]:
     return (el.get("class") or "").split()
+
+
+def byline_elements(sel: Selector, body: Any) -> list[Any]:
+    """The byline and credit elements of the body (``body`` itself included), found through
+    the page's class index (a byline carries one of BYLINE_CLASSES) instead of a look at every
+    element of the body."""
+    index = class_index(sel)
+    found = {el for name in BYLINE_CLASSES for el in index.get(name, ())}
+    return [el for el in found
+            if (el is body or body in el.iterancestors()) and _is_byline(el)]
 
 
 def _is_byline(el: Any) -> bool:

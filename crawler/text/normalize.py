@@ -223,7 +223,10 @@ def _tokens_key(tokens: list[str]) -> str:
 
 def _token_key(token: str) -> str:
     """fingerprint_text of one token of normalised text (no whitespace in it)."""
-    return " ".join(canonical_tone_form(token).translate(_PUNCT_TO_SPACE).split())
+    # An ASCII token (numbers, names, codes) has no tone mark to place: its tone key is its
+    # lower case.
+    keyed = token.lower() if token.isascii() else canonical_tone_form(token)
+    return " ".join(keyed.translate(_PUNCT_TO_SPACE).split())
 
 
 class _PunctuationToSpace(dict[int, "str | int"]):
