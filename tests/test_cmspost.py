@@ -1,4 +1,4 @@
-"""The cms-post family extractor (crawler/sites/baohatinh.py) on real pages and on the forms
+"""The cms-post family extractor (crawler/sites/cmspost.py) on real pages and on the forms
 its real pages use: bylines, tags, related boxes found by what they are, captions, photo
 stories.
 
@@ -17,7 +17,8 @@ from crawler.extract import extract_with_info
 from crawler.extract.base import NotAnArticle
 from crawler.items import Article
 from crawler.sites import get_profile
-from crawler.sites.baohatinh import VERIFIED_ON, extract, fold
+from crawler.sites._cmspost_boxes import fold
+from crawler.sites.cmspost import VERIFIED_ON, extract
 
 CRAWLED_AT = "2026-11-30T00:00:00Z"
 

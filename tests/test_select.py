@@ -13,7 +13,7 @@ from parsel import Selector
 
 import crawler.sites
 from crawler.extract.base import PageSpec, _plan, select, select_values, selector_for, walk_body
-from crawler.sites.baohatinh import BODY_RULES
+from crawler.sites.cmspost import BODY_RULES
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = sorted((ROOT / "fixtures" / "sites").glob("*/*/page.html"))
@@ -96,7 +96,7 @@ def test_page_is_indexed_once_per_extraction(monkeypatch: pytest.MonkeyPatch) ->
     element, metas, positions) once: every query, scoped or not, and the related-box search
     share it."""
     from crawler.extract import dom
-    from crawler.sites import baohatinh
+    from crawler.sites import cmspost
 
     walks: list[int] = []
     real_walk = dom._walk_document
@@ -107,7 +107,7 @@ def test_page_is_indexed_once_per_extraction(monkeypatch: pytest.MonkeyPatch) ->
 
     monkeypatch.setattr(dom, "_walk_document", counting)
     page = next(p for p in PAGES if p.parent.parent.name == "baohatinh")
-    raw = baohatinh.extract(page.read_text("utf-8"), "https://baohatinh.vn/a-post1.html")
+    raw = cmspost.extract(page.read_text("utf-8"), "https://baohatinh.vn/a-post1.html")
     assert raw["paragraphs"] and raw["title"] and raw["related"]
     assert len(walks) == 1
 

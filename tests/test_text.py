@@ -488,7 +488,12 @@ def test_fast_paths_match_the_plain_definitions() -> None:
     import re
     import unicodedata
 
-    from crawler.text import _CHAR_FIXES, _retone_syllable, canonical_tone_form, normalize_text
+    from crawler.text.normalize import (
+        _CHAR_FIXES,
+        _retone_syllable,
+        canonical_tone_form,
+        normalize_text,
+    )
 
     entity = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 
@@ -516,3 +521,30 @@ def test_fast_paths_match_the_plain_definitions() -> None:
         s = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 24)))
         assert normalize_text(s) == plain_normalize(s), repr(s)
         assert canonical_tone_form(s) == plain_tone(s), repr(s)
+
+
+def test_fingerprint_keyed_by_token_equals_the_whole_text_pipeline() -> None:
+    """fingerprint_text keys a text token by token (cached); the result must be the plain
+    pipeline's on the whole text (normalise, tone key, punctuation to spaces, whitespace
+    collapsed), and the feed body's shortcut (normalized=True) the same digest."""
+    import random
+    import unicodedata
+
+    from crawler.text.normalize import canonical_tone_form as tone
+    from crawler.text.normalize import normalize_text as norm
+
+    def plain_key(s: str) -> str:
+        keyed = tone(norm(s))
+        return " ".join("".join(" " if unicodedata.category(c).startswith("P") else c
+                                for c in keyed).split())
+
+    alphabet = [*"aeiouy hoaHÒA,.;:-–()«»!?\"'_0123456789", "Hoà", "khoẻ", "THUỶ", "ΑΣ", "Σ",
+                "σς", "\u203f", "ſ", "İ", "&amp;", "&amp;amp;lt;", "&nbsp;", "\u00a0", "\u200b",
+                "\n", "\t", "\u3000", "a\u0300", "\u0301", "Đ", "Ð"]
+    rng = random.Random(20261130)
+    for _ in range(3000):
+        s = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 24)))
+        assert fingerprint_text(s) == plain_key(s), repr(s)
+        paragraphs = [norm(p) for p in s.split("\n")]
+        body = join_paragraphs(p for p in paragraphs if p)
+        assert body_fingerprint(body, normalized=True) == body_fingerprint(body), repr(s)

@@ -118,16 +118,40 @@ class _Matcher:
         self.tests = simple_tests(css) if css else ()
         self.found: dict[Any, Selector] = {}
         self.elements = elements
+        # Tests of one class alone (most skip rules: ".ads", ".share") are answered by one
+        # set test on the element's classes; the others are tried one by one, those naming a
+        # tag only on elements of that tag.
+        self.one_class: frozenset[str] = frozenset()
+        self.others: tuple[Test, ...] = ()
+        self.by_tag: dict[str, tuple[Test, ...]] = {}
         if self.tests is None:
             for n in body.css(", ".join(css)):
                 self.found.setdefault(n.root, n)
+        else:
+            single = [t for t in self.tests if t[0] is None and len(t[1]) == 1 and not t[2]]
+            self.one_class = frozenset(c for t in single for c in t[1])
+            rest = [t for t in self.tests if t not in single]
+            self.others = tuple(t for t in rest if t[0] is None)
+            for t in rest:
+                if t[0] is not None:
+                    self.by_tag[t[0]] = (*self.by_tag.get(t[0], ()), t)
 
     def __contains__(self, el: Any) -> bool:
         if self.elements and el in self.elements:
             return True
         if self.tests is None:
             return el in self.found
-        return bool(self.tests) and matches_any(el, self.tests)
+        tag = el.tag
+        if not isinstance(tag, str):
+            return False
+        if self.one_class:
+            classes = el.get("class")
+            if classes and not self.one_class.isdisjoint(classes.split()):
+                return True
+        if self.others and matches_any(el, self.others):
+            return True
+        tagged = self.by_tag.get(tag.lower()) if self.by_tag else None
+        return tagged is not None and matches_any(el, tagged)
 
     def selector(self, el: Any) -> Selector:
         return self.found.get(el) or Selector(root=el, type="html")

@@ -28,7 +28,8 @@ def clean_paragraphs(paragraphs: Iterable[str], captions: Iterable[str | None] =
     out: list[str] = []
     for p in paragraphs:
         text = normalize_text(p)
-        if not text or is_image_filename_line(text) or is_caption_credit(text):
+        if not text or is_image_filename_line(text, normalized=True) or is_caption_credit(
+                text, normalized=True):
             continue
         if text in caption_set:
             continue
@@ -111,7 +112,7 @@ def clean_article(article: Article) -> Article:
         related=related,
         language="vi",
         crawled_at=article.crawled_at,
-        fingerprint=body_fingerprint(body) if body else "",
+        fingerprint=body_fingerprint(body, normalized=True) if body else "",
         revision=article.revision,
         duplicate_of=article.duplicate_of,
     )

@@ -67,13 +67,30 @@ class DocIndex:
     canonical: str | None = None
     # Classes of every element (all_classes) and of the INDEXED_TAGS ones (by_class, per name
     # on first need), each list in document order; elements carrying an attribute (by_attr:
-    # WALK_ATTRS from the walk, others on first need, see select()); every element's
-    # position (order; position is the same mapping, its older name).
+    # on first need, see select() and with_attr()).
     by_class: dict[str, list[Any]] = field(default_factory=dict)
-    position: dict[Any, int] = field(default_factory=dict)
     all_classes: dict[str, list[Any]] | None = None
     by_attr: dict[str, list[Any]] = field(default_factory=dict)
-    order: dict[Any, int] = field(default_factory=dict)
+    # The indexed document (order is numbered from it on first need).
+    root: Any = None
+    _order: dict[Any, int] | None = None
+
+    @property
+    def order(self) -> dict[Any, int]:
+        """Every element's position in the document. Numbered on first need only: it takes a
+        Python object for each of the page's thousand-odd elements (and freeing them all
+        again), and most pages' extraction sorts nothing but elements of the class index."""
+        if self._order is None:
+            self._order = {} if self.root is None else {
+                el: i for i, el in enumerate(self.root.iter())}
+        return self._order
+
+    @order.setter
+    def order(self, value: dict[Any, int]) -> None:
+        self._order = value
+
+    # The older name of the same mapping.
+    position = order
 
 
 # The last few documents' indexes, keyed by the root's id with the root held (so the id cannot
@@ -109,27 +126,30 @@ _HEAD_TAGS = frozenset({"meta", "link", "script"})
 
 
 def _walk_document(root: Any, index: DocIndex) -> None:
-    """Fill the index in one walk over every element: the position of each, the classes of
-    every element (all_classes) and of the INDEXED_TAGS ones (by_class), the WALK_ATTRS
-    carriers, metas, JSON-LD blocks and the canonical link. One walk of the whole page costs
-    less than a tag-filtered walk for the metas plus a second one for the classes, which
-    nearly every extractor needs (any class query does)."""
+    """Fill the index in one walk over every element: the classes of every element
+    (all_classes; by_class, the INDEXED_TAGS ones, is filtered from it on first need), the
+    WALK_ATTRS carriers, metas, JSON-LD blocks and the canonical link. One walk of the whole
+    page costs less than a tag-filtered walk for the metas plus a second one for the classes,
+    which nearly every extractor needs (any class query does). Positions are not numbered
+    here (DocIndex.order does it on first need): a number kept for every element holds a
+    Python object for each of them, and most pages need none."""
     all_classes: dict[str, list[Any]] = {}
     get = all_classes.get
-    # The numbering first, by a comprehension (C speed), then one loop over its keys.
-    index.order = index.position = order = {el: i for i, el in enumerate(root.iter())}
-    for el in order:
+    index.root = root
+    carriers: list[Any] = []
+    # Elements only (a C-level filter: no tag read per node to skip the others).
+    for el in root.iter(etree.Element):
         classes = el.get("class")
-        if classes and isinstance(el.tag, str):
+        if classes:
             for name in classes.split():
                 els = get(name)
                 if els is None:
                     all_classes[name] = [el]
                 else:
                     els.append(el)
-    for name in WALK_ATTRS:
-        if name not in index.by_attr:
-            index.by_attr[name] = [el for el in order if el.get(name) is not None]
+        if el.get(WALK_ATTR) is not None:
+            carriers.append(el)
+    index.by_attr.setdefault(WALK_ATTR, carriers)
     # The few head elements by a tag-filtered walk (C-level): no tag read per element above.
     for el in root.iter(*_HEAD_TAGS):
         _index_head_element(el, el.tag, index)
@@ -176,7 +196,8 @@ def with_class(sel: Selector, *names: str, tag: str | None = None) -> list[Selec
         for el in _indexed_with_class(index, name):
             if tag is None or el.tag == tag:
                 found[el] = None
-    els = sorted(found, key=index.position.__getitem__) if len(names) > 1 else list(found)
+    els = (_in_document_order(_document_root(sel), found) if len(names) > 1 and len(found) > 1
+           else list(found))
     return [Selector(root=el, type="html") for el in els]
 
 
@@ -284,10 +305,11 @@ def _plan(query: str) -> tuple[Test, str | None] | None:
     return test, xpath
 
 
-# Attributes whose elements the full walk of _class_index records on the way (by_attr), so
+# Attributes whose elements the full walk of _walk_document records on the way (by_attr), so
 # that asking for them later costs no walk of its own: related boxes are named by
-# data-source (crawler/sites/baohatinh.py).
-WALK_ATTRS = ("data-source",)
+# data-source (crawler/sites/_cmspost_boxes.py).
+WALK_ATTR = "data-source"
+WALK_ATTRS = (WALK_ATTR,)
 
 
 def _class_index(root: Any, index: DocIndex) -> dict[str, list[Any]]:
@@ -295,7 +317,7 @@ def _class_index(root: Any, index: DocIndex) -> dict[str, list[Any]]:
     if index.all_classes is None:
         fresh = DocIndex()  # an index made elsewhere (none of doc_index's): walk apart
         _walk_document(root, fresh)
-        index.all_classes, index.order = fresh.all_classes, fresh.order
+        index.all_classes, index.root = fresh.all_classes, fresh.root
         for name, els in fresh.by_attr.items():
             index.by_attr.setdefault(name, els)
     return index.all_classes  # type: ignore[return-value]
@@ -334,9 +356,17 @@ def in_document_order(sel: Selector, els: Iterable[Any]) -> list[Any]:
     root = _page_root(sel)
     if root is None:
         return list(dict.fromkeys(els))
-    index = doc_index(sel)
-    _class_index(root, index)
-    return sorted(set(els), key=index.order.__getitem__)
+    return _in_document_order(root, els)
+
+
+# libxml2 returns a node-set in document order: a union of the given elements sorts them
+# there, comparing a few elements' ancestors instead of numbering every element of the page.
+_SORTED = etree.XPath("$els | $none")
+
+
+def _in_document_order(root: Any, els: Iterable[Any]) -> list[Any]:
+    """Elements of the document of ``root``, each once, in document order."""
+    return _SORTED(root, els=list(dict.fromkeys(els)), none=[])  # type: ignore[no-any-return]
 
 
 def _anchors(root: Any, index: DocIndex, test: Test, scope: Any = None) -> list[Any]:
@@ -400,12 +430,28 @@ def select_values(sel: Selector, query: str) -> list[str]:
 
 
 # --- texts and links of matches -------------------------------------------------------
+# Compiled once, run on the lxml element: parsel's xpath() would compile the expression on
+# every call and wrap each text node it returns in a Selector of its own.
+_TEXTS = etree.XPath(".//text()", smart_strings=False)
+_TEXTS_NO_SCRIPT = etree.XPath(".//text()[not(ancestor::script)]", smart_strings=False)
+
+
+def node_text(node: Selector, *, scripts: bool = False) -> str:
+    """The texts under a matched node joined by spaces (as ``" ".join(node.xpath(
+    ".//text()").getall())``), scripts' text left out unless ``scripts``."""
+    root = node.root
+    if not isinstance(getattr(root, "tag", None), str):  # a text or attribute result
+        query = ".//text()" if scripts else ".//text()[not(ancestor::script)]"
+        return " ".join(node.xpath(query).getall())
+    return " ".join((_TEXTS if scripts else _TEXTS_NO_SCRIPT)(root))
+
+
 def first_text(sel: Selector, css: Sequence[str]) -> str | None:
     """Text of the first element matching one of the CSS selectors (whole subtree)."""
     for q in css:
         node = select(sel, q)
         if node:
-            text = " ".join(node[0].xpath(".//text()[not(ancestor::script)]").getall()).strip()
+            text = node_text(node[0]).strip()
             if text:
                 return text
     return None
@@ -416,7 +462,7 @@ def all_texts(sel: Selector, css: Sequence[str]) -> list[str]:
     out: list[str] = []
     for q in css:
         for node in select(sel, q):
-            text = " ".join(node.xpath(".//text()").getall()).strip()
+            text = node_text(node, scripts=True).strip()
             if text and text not in out:
                 out.append(text)
     return out
@@ -442,8 +488,7 @@ def css_values(sel: Selector, css: Sequence[str]) -> list[str]:
         if "::" in q:
             values = select_values(sel, q)
         else:
-            values = [" ".join(node.xpath(".//text()[not(ancestor::script)]").getall())
-                      for node in select(sel, q)]
+            values = [node_text(node) for node in select(sel, q)]
         out.extend(v.strip() for v in values if v.strip())
     return out
 
@@ -472,5 +517,5 @@ def _link_title(a: Selector) -> str:
     # A card link wraps cover, heading, summary and time: its heading is the title.
     heading = a.xpath("(.//h1|.//h2|.//h3|.//h4)[1]")
     node = heading[0] if heading else a
-    text = " ".join(node.xpath(".//text()[not(ancestor::script)]").getall()).strip()
+    text = node_text(node).strip()
     return text or a.attrib.get("title", "").strip()
