@@ -22,7 +22,6 @@ from twisted.python.failure import Failure
 
 from crawler.compact import DepthMap
 from crawler.discovery import list_links, next_page_href
-from crawler.distributed import PREFIX, apply_redis_mode, redis_url
 from crawler.extract import NotAnArticle
 from crawler.extract.base import selector_for
 from crawler.extract.clean import raw_to_article
@@ -30,6 +29,7 @@ from crawler.extract.encoding import decode_page
 from crawler.feeds import new_run_id
 from crawler.health import article_checked, fields_filled, topic_empty
 from crawler.items import Article
+from crawler.redis.mode import PREFIX, apply_redis_mode, redis_url
 from crawler.sites import SiteProfile, get_profile
 from crawler.sites.dispatch import Extraction, extract_layered
 from crawler.state import StateManager
@@ -286,7 +286,7 @@ class SiteSpider(scrapy.Spider):
         """Topic pages pushed to Redis (``python -m crawler push``), in Redis mode."""
         if not redis_url(self.settings):
             return []
-        from crawler.distributed import Workers
+        from crawler.redis.workers import Workers
 
         server = Workers.of(self.crawler).server
         urls = server.lpop(f"{PREFIX}{self.name}:start_urls", limit) or []
@@ -493,7 +493,7 @@ class SiteSpider(scrapy.Spider):
     def _shared_depths(self) -> Any:
         if not redis_url(self.settings):
             return None
-        from crawler.distributed import Workers
+        from crawler.redis.workers import Workers
 
         return Workers.of(self.crawler).depths
 

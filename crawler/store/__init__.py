@@ -25,6 +25,8 @@ from pathlib import Path
 from typing import Any, NamedTuple, Protocol, runtime_checkable
 from urllib.parse import unquote
 
+from crawler.store.errors import StoreError, store_errors
+
 __all__ = [
     "ArticleRecord",
     "NullStore",
@@ -37,13 +39,10 @@ __all__ = [
     "Validators",
     "open_store",
     "redact_uri",
+    "store_errors",
 ]
 
 Clock = Callable[[], datetime]
-
-
-class StoreError(Exception):
-    """The state store cannot be opened or used; the message names the path or URI."""
 
 
 class Status(enum.StrEnum):
@@ -290,7 +289,7 @@ def open_store(uri: str, *, root: Path, now: Clock | None = None) -> StateStore:
     >>> open_store("redis://:pw@127.0.0.1:1/0", root=Path("."))  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    crawler.store.StoreError: cannot open state store redis://:***@127.0.0.1:1/0: ...
+    crawler.store.errors.StoreError: cannot open state store redis://:***@127.0.0.1:1/0: ...
     """
     text = uri.strip()
     scheme = text.split(":", 1)[0].lower()

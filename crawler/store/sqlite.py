@@ -30,13 +30,12 @@ from crawler.store import (
     Validators,
 )
 from crawler.store._shared import band_text, chunks, pid_alive
+from crawler.store.errors import RECOVERY
 
 __all__ = ["SCHEMA_VERSION", "SqliteStore"]
 
 SCHEMA_VERSION = 1
 BUSY_TIMEOUT_MS = 10_000
-RECOVERY = ("; check it with `python -m crawler state check`, rebuild it from the delivered "
-            "feeds with `python -m crawler state rebuild --feeds FEED_DIR`")
 # SQLite's default limit on host parameters is 999 on old builds; stay well under it.
 _IN_CHUNK = 500
 
