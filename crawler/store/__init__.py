@@ -35,7 +35,6 @@ __all__ = [
     "StateStore",
     "Status",
     "StoreError",
-    "TopicState",
     "Validators",
     "open_store",
     "redact_uri",
@@ -74,14 +73,6 @@ class ArticleRecord:
     last_fetched: datetime
 
 
-class TopicState(NamedTuple):
-    """What a topic/listing page looked like last time; all None when unknown."""
-
-    newest_published: str | None = None
-    etag: str | None = None
-    last_modified: str | None = None
-
-
 class Validators(NamedTuple):
     """HTTP validators for a conditional request; all None when unknown."""
 
@@ -103,7 +94,6 @@ class StateStore(Protocol):
     def lookup(
         self, site: str, url: str | None = None, article_id: str | None = None
     ) -> ArticleRecord | None: ...
-    def known_urls(self, urls: Iterable[str]) -> set[str]: ...
     def record(
         self,
         site: str,
@@ -122,8 +112,6 @@ class StateStore(Protocol):
     def set_signature(self, url: str, signature: bytes) -> None: ...
     def signatures(self, urls: Iterable[str]) -> dict[str, bytes]: ...
     # -- listing pages and conditional requests
-    def topic_state(self, topic_url: str) -> TopicState: ...
-    def set_topic_state(self, topic_url: str, state: TopicState) -> None: ...
     def http_validators(self, url: str) -> Validators: ...
     def set_http_validators(
         self, url: str, etag: str | None, last_modified: str | None
@@ -158,9 +146,6 @@ class NullStore:
     ) -> ArticleRecord | None:
         return None
 
-    def known_urls(self, urls: Iterable[str]) -> set[str]:
-        return set()
-
     def record(
         self,
         site: str,
@@ -190,12 +175,6 @@ class NullStore:
 
     def signatures(self, urls: Iterable[str]) -> dict[str, bytes]:
         return {}
-
-    def topic_state(self, topic_url: str) -> TopicState:
-        return TopicState()
-
-    def set_topic_state(self, topic_url: str, state: TopicState) -> None:
-        return None
 
     def http_validators(self, url: str) -> Validators:
         return Validators()
