@@ -26,8 +26,9 @@ from pathlib import Path
 from typing import Any
 
 from crawler.feeds import PART_SUFFIX
+from crawler.neardup import MinHasher, shingles
 from crawler.state import RUN_ID_RE, Delivery, record_deliveries, sha256_of
-from crawler.store import StoreError, open_store, redact_uri
+from crawler.store import StoreError, _sqlite_path, open_store, redact_uri
 
 
 def feed_files(folders: list[Path]) -> list[Path]:
@@ -66,8 +67,6 @@ def read_articles(path: Path) -> Iterator[dict[str, Any]]:
 
 
 def deliveries_of(path: Path) -> list[Delivery]:
-    from crawler.neardup import MinHasher, shingles
-
     hasher = MinHasher()
     out = []
     for a in read_articles(path):
@@ -88,8 +87,6 @@ def move_aside(path: Path) -> Path:
 
 
 def sqlite_file(uri: str, root: Path) -> Path | None:
-    from crawler.store import _sqlite_path
-
     if uri.strip().split(":", 1)[0].lower() != "sqlite":
         return None
     path = _sqlite_path(uri.strip(), root)
