@@ -344,28 +344,12 @@ def element_text(el: Any) -> str:
     return " ".join(t for t in el.xpath(".//text()[not(ancestor::script or ancestor::style)]"))
 
 
-# crawler.extract.spec builds on the walker above, so its names are looked up on first use
-# rather than imported here (a top-level import would be circular).
-_SPEC_NAMES = frozenset({"PageSpec", "extract_by_spec", "spec_title", "spec_lead",
-                         "spec_published", "spec_modified", "spec_authors", "spec_section",
-                         "spec_tags"})
-
-
-def __getattr__(name: str) -> Any:
-    if name in _SPEC_NAMES:
-        from crawler.extract import spec
-
-        return getattr(spec, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
 __all__ = [
     "BLOCK_TAGS", "INDEXED_TAGS", "NEVER_TEXT_TAGS", "Block", "BodyParts", "BodyRules",
-    "DocIndex", "NotAnArticle", "Test", "all_texts", "article_links", "canonical_link",
+    "DocIndex", "NotAnArticle", "Test", "_plan", "all_texts", "article_links", "canonical_link",
     "clean_label", "css_values", "decode_html", "doc_index", "element_text", "etree",
     "first_date", "first_text", "jsonld_article", "jsonld_breadcrumb", "jsonld_keywords",
     "jsonld_names", "jsonld_objects", "jsonld_person_names", "link_items", "matches_any",
     "meta_content", "meta_contents", "page_url", "release_indexes", "same_site_url", "select",
-    "select_values", "selector_for", "simple_tests", "walk_body", "with_class", "_plan",
-    *sorted(_SPEC_NAMES),
+    "select_values", "selector_for", "simple_tests", "walk_body", "with_class",
 ]
