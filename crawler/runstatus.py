@@ -34,6 +34,7 @@ from crawler.store import redact_uri
 from crawler.store.errors import RECOVERY
 
 if TYPE_CHECKING:
+    from scrapy.core.engine import ExecutionEngine
     from scrapy.crawler import Crawler
 
 logger = logging.getLogger(__name__)
@@ -82,9 +83,10 @@ def fail(crawler: Crawler, kind: str, message: str, *, close: bool = False) -> N
         logger.error("%s: %s", kind.replace("_", " "), message)
     if crawler.stats is not None:
         crawler.stats.inc_value(f"run/{kind}")
-    if close and crawler.engine is not None and not ctx.closing:
+    engine = _engine(crawler)
+    if close and engine is not None and not ctx.closing:
         ctx.closing = True
-        deferred_from_coro(crawler.engine.close_spider_async(reason=kind))
+        deferred_from_coro(engine.close_spider_async(reason=kind))
 
 
 def failures(crawler: Crawler) -> dict[str, list[str]]:
@@ -141,5 +143,14 @@ def fail_store(crawler: Crawler, exc: BaseException) -> None:
         crawler.stats.set_value("redis/failed", 1)
     what = "Redis" if redis_url(crawler.settings) else "state store"
     ctx.failures.setdefault(STORE, []).append(f"{what}: {message}")
-    if crawler.engine is not None:
-        deferred_from_coro(crawler.engine.close_spider_async(reason=STORE_CLOSE_REASON))
+    engine = _engine(crawler)
+    if engine is not None:
+        deferred_from_coro(engine.close_spider_async(reason=STORE_CLOSE_REASON))
+
+
+def _engine(crawler: Crawler) -> ExecutionEngine | None:
+    """The crawler's engine; None before the crawl starts (Scrapy raises on access then)."""
+    try:
+        return crawler.engine
+    except RuntimeError:
+        return None

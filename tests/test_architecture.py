@@ -201,3 +201,17 @@ _BASE = _line_counts().get("spiders/base.py", 0)
                    reason=f"spiders/base.py has {_BASE} lines (the split is under way)")
 def test_spider_base_reads_like_a_table_of_contents() -> None:
     assert _line_counts()["spiders/base.py"] < MAX_SPIDER_BASE_LINES
+
+
+def test_components_share_state_through_the_run_context_only() -> None:
+    """No string keys on the crawler (``crawler.__dict__["_vnnews_..."]``): one typed
+    :class:`crawler.runcontext.RunContext` per crawl holds what components share."""
+    offenders = []
+    for folder in (*PACKAGES, "bench"):
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            if path.name == "runcontext.py":
+                continue
+            text = path.read_text("utf-8")
+            if "_vnnews_" in text or "crawler.__dict__" in text:
+                offenders.append(str(path.relative_to(ROOT)))
+    assert not offenders, offenders
