@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from crawler.archive import prune_index
-from crawler.store import StoreError, _sqlite_path, open_store, redact_uri
+from crawler.store import StoreError, open_store, redact_uri, sqlite_file
 from crawler.store.sqlite import SqliteStore
 
 # Files of a feed folder prune may delete: complete feeds and run manifests (never .part files
@@ -43,14 +43,6 @@ def check_days(text: str) -> float:
     if not days >= MIN_DAYS:  # also refuses nan
         raise PruneError(f"--days {text}: must be at least 1 (days of history to keep)")
     return days
-
-
-def sqlite_file(uri: str, root: Path) -> Path | None:
-    """The database file of a sqlite STATE_URI (None for other kinds); relative to root."""
-    if not uri.strip().lower().startswith("sqlite:"):
-        return None
-    path = _sqlite_path(uri.strip(), root)
-    return path if isinstance(path, Path) else None
 
 
 def prune_state(uri: str, cutoff: datetime, *, root: Path, dry_run: bool) -> dict[str, int]:

@@ -28,7 +28,7 @@ from typing import Any
 from crawler.feeds import PART_SUFFIX
 from crawler.neardup import MinHasher, shingles
 from crawler.state import RUN_ID_RE, Delivery, record_deliveries, sha256_of
-from crawler.store import StoreError, _sqlite_path, open_store, redact_uri
+from crawler.store import StoreError, open_store, redact_uri, sqlite_file
 
 
 def feed_files(folders: list[Path]) -> list[Path]:
@@ -84,13 +84,6 @@ def move_aside(path: Path) -> Path:
         if src.exists():
             os.replace(src, target.with_name(target.name + suffix))
     return target
-
-
-def sqlite_file(uri: str, root: Path) -> Path | None:
-    if uri.strip().split(":", 1)[0].lower() != "sqlite":
-        return None
-    path = _sqlite_path(uri.strip(), root)
-    return path if isinstance(path, Path) else None
 
 
 def cmd_check(uri: str, root: Path) -> int:

@@ -38,6 +38,7 @@ __all__ = [
     "Validators",
     "open_store",
     "redact_uri",
+    "sqlite_file",
     "store_errors",
 ]
 
@@ -258,6 +259,20 @@ def _sqlite_path(uri: str, root: Path) -> Path | str:
         return path  # one process, gone at close: tests only
     p = Path(path)
     return p if p.is_absolute() else root / p
+
+
+def sqlite_file(uri: str, root: Path) -> Path | None:
+    """The database file a ``sqlite:`` STATE_URI names (relative to ``root``); None for other
+    kinds of store and for ``:memory:``. ``python -m crawler state`` and ``prune`` work on it.
+
+    >>> sqlite_file("sqlite:///state/s.db", Path("/srv")), sqlite_file("none", Path("/srv"))
+    (PosixPath('/srv/state/s.db'), None)
+    """
+    text = uri.strip()
+    if text.split(":", 1)[0].lower() != "sqlite":
+        return None
+    path = _sqlite_path(text, root)
+    return path if isinstance(path, Path) else None
 
 
 def open_store(uri: str, *, root: Path, now: Clock | None = None) -> StateStore:
