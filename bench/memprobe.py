@@ -15,6 +15,7 @@ import gc
 import json
 import time
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 from scrapy import signals
@@ -23,7 +24,7 @@ from crawler.runcontext import RunContext
 
 
 def _rss_mb() -> float:
-    with open("/proc/self/status") as fh:
+    with Path("/proc/self/status").open() as fh:
         for line in fh:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) / 1024
@@ -118,5 +119,5 @@ class MemProbe:
                         for d in snap.compare_to(self.snapshot, "traceback")[:25]
                     ]
                 self.snapshot = snap
-        with open(self.path, "a") as fh:
+        with Path(self.path).open("a") as fh:
             fh.write(json.dumps(row) + "\n")

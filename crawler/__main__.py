@@ -11,6 +11,7 @@ import time
 import zlib
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -248,14 +249,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def deliberate_traps(manifest: dict[str, object], expected_path: Path) -> list[str]:
+def deliberate_traps(manifest: dict[str, Any], expected_path: Path) -> list[str]:
     """The fixture's deliberate traps the run met, said as such (the demo's warnings for them
     are expected): dead links and pages that are not articles."""
     try:
         expected = json.loads(expected_path.read_text("utf-8"))
     except (OSError, ValueError):
         return []
-    rows = manifest.get("urls", {}).get("not_emitted", [])  # type: ignore[union-attr]
+    rows = manifest.get("urls", {}).get("not_emitted", [])
     dead = [r for r in rows if r["url"] in set(expected.get("dead", []))
             and r["outcome"] == "failed"]
     not_articles = [r for r in rows if r["url"] in set(expected.get("not_articles", []))

@@ -151,7 +151,7 @@ class DigestIndex:
             return self.pending[url]
         row = self.db.execute("SELECT digest, record_id, date, file FROM payloads WHERE url = ?",
                               (url,)).fetchone()
-        return tuple(row) if row else None  # type: ignore[return-value]
+        return tuple(row) if row else None
 
     def note(self, url: str, digest: str, record_id: str, date: str, file: str) -> None:
         self.pending[url] = (digest, record_id, date, file)
@@ -231,7 +231,7 @@ class WarcFiles:
         self._out.close()
         current.sha256 = self._sha.hexdigest()
         final = self.folder / current.name
-        os.replace(final.with_name(final.name + PART_SUFFIX), final)
+        final.with_name(final.name + PART_SUFFIX).replace(final)
         if self.index is not None:
             self.index.commit()
         self.done.append(current)
@@ -347,7 +347,7 @@ def salvage_parts(folder: Path, prefix: str, own_run: str) -> list[str]:
         with part.open("r+b") as fh:
             fh.truncate(good)
         final = part.with_name(part.name[: -len(PART_SUFFIX)])
-        os.replace(part, final)
+        part.replace(final)
         saved.append(final.name)
         logger.warning("archive: kept %s of a killed run (%d bytes of complete records)",
                        final.name, good)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 from array import array
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, overload
 
 from scrapy.dupefilters import RFPDupeFilter
 
@@ -61,7 +61,7 @@ class U64Map:
         keys = self._keys
         while True:
             k = keys[i]
-            if k == key or k == _EMPTY:
+            if k in (key, _EMPTY):
                 return i
             i = (i + 1) & self._mask
 
@@ -123,6 +123,11 @@ class DepthMap:
         if value is None:
             raise KeyError(key)
         return value
+
+    @overload
+    def get(self, key: str) -> int | None: ...
+    @overload
+    def get(self, key: str, default: int) -> int: ...
 
     def get(self, key: str, default: int | None = None) -> int | None:
         return self._map.get(key64(key), default)

@@ -378,7 +378,8 @@ def default_benchmark_dir() -> Path:
 
 def load_ground_truth(root: Path) -> dict[str, dict[str, str]]:
     """page id -> {"url", "articleBody"}."""
-    return json.loads((root / "ground-truth.json").read_text("utf-8"))
+    truth: dict[str, dict[str, str]] = json.loads((root / "ground-truth.json").read_text("utf-8"))
+    return truth
 
 
 def load_reference_outputs(root: Path) -> dict[str, tuple[str | None, dict[str, str]]]:
@@ -455,7 +456,8 @@ def run_benchmark(root: Path, *, live_trafilatura: bool = True) -> dict[str, Any
     meta = load_ground_truth(root)
     truth = {key: page.get("articleBody") or "" for key, page in meta.items()}
     pages = list(benchmark_pages(root, meta))
-    reference = {tool: {"version": version or README_VERSIONS.get(tool),
+    reference: dict[str, dict[str, Any]] = {
+                 tool: {"version": version or README_VERSIONS.get(tool),
                         **score_bodies(truth, bodies),
                         "empty": sum(1 for key in truth if not bodies.get(key)),
                         "published_f1": PUBLISHED_F1.get(tool)}

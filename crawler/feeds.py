@@ -63,7 +63,9 @@ class DeliveryJsonLinesExporter(JsonLinesItemExporter):
     delivered exactly when the file is complete (crawler.state)."""
 
     def __init__(self, file: IO[bytes], *, crawler: Crawler | None = None, **kwargs: Any):
-        super().__init__(file, **kwargs)
+        # Scrapy annotates the file as BytesIO; it writes to any binary file (feed storages
+        # hand it real files), as IO[bytes] says.
+        super().__init__(file, **kwargs)  # type: ignore[arg-type]
         self._crawler = crawler
         self._deliveries: list[Any] = []
         self._key = file_key(file)
@@ -143,7 +145,7 @@ class AtomicFileFeedStorage:
         key = file_key(file)
         if getattr(file, "failed", None) is not None:
             self._discard(file, None)
-            return None
+            return
         try:
             file.flush()
             if getattr(file, "failed", None) is not None:
@@ -154,10 +156,10 @@ class AtomicFileFeedStorage:
                 raise file.failed  # type: ignore[attr-defined]
         except OSError as exc:
             self._discard(file, exc)
-            return None
+            return
         if self.crawler is None:
-            os.replace(self.part_path, self.path)
-            return None
+            self.part_path.replace(self.path)
+            return
         # Two phases, so that a crash or a lost store at any point delivers each article
         # exactly once: note the file's articles, make the file visible, record them.
         state = StateManager.of(self.crawler)
@@ -169,21 +171,21 @@ class AtomicFileFeedStorage:
                            "emits its articles again)", self.path.name, self.part_path.name)
             fail_store(self.crawler, exc)
             state.file_failed(key, "state store failed before the file was complete")
-            return None
+            return
         try:
-            os.replace(self.part_path, self.path)
+            self.part_path.replace(self.path)
         except OSError as exc:
             self._discard(file, exc)
             with contextlib.suppress(*store_errors()):
                 state.store.forget_pending(f"{run_id}/{self.path.name}")
-            return None
+            return
         try:
             state.after_rename(key, self.path, run_id)
         except store_errors() as exc:
             logger.warning("state store unreachable after completing %s: the next run records "
                            "its articles as delivered", self.path.name)
             fail_store(self.crawler, exc)
-        return None
+        return
 
 
 class GuardedFile:
@@ -365,7 +367,7 @@ class DeliveryCsvExporter(_DeliveryMixin, CsvItemExporter):
     """CSV (``-o out.csv``): nested fields as JSON text; delivery bookkeeping as for JSON Lines."""
 
     def __init__(self, file: IO[bytes], *, crawler: Crawler | None = None, **kwargs: Any):
-        super().__init__(file, **kwargs)
+        super().__init__(file, **kwargs)  # type: ignore[arg-type]  # see DeliveryJsonLinesExporter
         self._start_delivery(file, crawler)
 
     @classmethod
@@ -389,7 +391,7 @@ class DeliveryJsonExporter(_DeliveryMixin, JsonItemExporter):
     """One JSON array (``-O out.json``); delivery bookkeeping as for JSON Lines."""
 
     def __init__(self, file: IO[bytes], *, crawler: Crawler | None = None, **kwargs: Any):
-        super().__init__(file, **kwargs)
+        super().__init__(file, **kwargs)  # type: ignore[arg-type]  # see DeliveryJsonLinesExporter
         self._start_delivery(file, crawler)
 
     @classmethod

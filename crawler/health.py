@@ -117,7 +117,7 @@ class LayoutHealth:
         self.state = HealthState(settings.getint("HEALTH_MIN_SAMPLE"),
                                  settings.getfloat("HEALTH_MAX_MISSING_SHARE"))
         self.drift_warn_share = settings.getfloat("HEALTH_DRIFT_WARN_SHARE")
-        self.empty_topics: list[dict[str, str]] = []
+        self.empty_topics: list[dict[str, Any]] = []
         self.warned: set[tuple[str, str]] = set()
         self.failed = False
 

@@ -71,7 +71,7 @@ def backoff_seconds(attempt: int, base: float, cap: float, jitter: float = 0.0) 
     >>> [backoff_seconds(n, 0.5, 4.0) for n in (1, 2, 3, 4, 5)]
     [0.5, 1.0, 2.0, 4.0, 4.0]
     """
-    delay = min(cap, base * 2 ** max(attempt - 1, 0))
+    delay: float = min(cap, base * 2 ** max(attempt - 1, 0))
     return delay * (1 + random.uniform(-jitter, jitter)) if jitter else delay
 
 
@@ -105,19 +105,24 @@ class BackoffRetryMiddleware(RetryMiddleware):
 
     async def _wait_then(self, retry: Request | None, delay: float) -> Request | None:
         if retry is not None and delay > 0:
-            self.crawler.stats.inc_value("retry/wait_seconds", round(delay, 3))
+            # Scrapy annotates the count as int; the stats add any number (seconds here).
+            self.crawler.stats.inc_value(
+                "retry/wait_seconds", round(delay, 3))  # type: ignore[arg-type]
             await asyncio.sleep(delay)
         return retry
 
-    async def process_response(self, request: Request, response: Response) -> Request | Response:
+    # Coroutine overrides of RetryMiddleware's sync methods (Scrapy awaits either kind); no
+    # signature can say so to a type checker, hence the two override ignores.
+    async def process_response(  # type: ignore[override]
+            self, request: Request, response: Response) -> Request | Response:
         if request.meta.get("dont_retry", False) or response.status not in self.retry_http_codes:
             return response
         delay = self._delay(request, response)
         retry = self._retry(request, response_status_message(response.status))
         return await self._wait_then(retry, delay) or response
 
-    async def process_exception(self, request: Request, exception: Exception
-                                ) -> Request | Response | None:
+    async def process_exception(  # type: ignore[override]
+            self, request: Request, exception: Exception) -> Request | Response | None:
         if request.meta.get("dont_retry", False) or not isinstance(
                 exception, self.exceptions_to_retry):
             return None

@@ -23,7 +23,7 @@ import re
 import time
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlsplit
 
 from twisted.internet import defer
@@ -245,7 +245,9 @@ class GuardedResolver:
                  allow: Sequence[Any] = (), cache_size: int = 10_000, ttl: float = 600.0,
                  timeout: float = 60.0):
         self.reactor = reactor
-        self.original: IHostnameResolver = reactor.nameResolver
+        # An IHostnameResolver. Typed Any: zope.interface has no type information, and without
+        # the mypy-zope plugin mypy reads an Interface's methods as functions with no self.
+        self.original: Any = reactor.nameResolver
         self.mirror_host = (urlsplit(mirror).hostname or "").lower() if mirror else ""
         self.hosts = {k.lower().rstrip("."): [v] if isinstance(v, str) else list(v)
                       for k, v in (hosts or {}).items()}
@@ -348,13 +350,15 @@ class GuardedResolver:
         except Exception as exc:  # a resolver that raises instead of failing the lookup
             logger.debug("resolver error for %s: %s", name, exc)
             collector.resolutionComplete()
-        return done
+        # Its callbacks above turned the addresses into the verdict: a list or a refusal reason.
+        return cast("Deferred[list[Any] | str]", done)
 
     # --- IHostnameResolver ----------------------------------------------------------------
 
-    def resolveHostName(self, resolutionReceiver: IResolutionReceiver, hostName: str,
+    def resolveHostName(self, resolutionReceiver: Any, hostName: str,
                         portNumber: int = 0, addressTypes: Sequence[type] | None = None,
-                        transportSemantics: str = "TCP") -> IHostResolution:
+                        transportSemantics: str = "TCP") -> _Resolution:
+        # resolutionReceiver is an IResolutionReceiver (Any: see self.original).
         resolution = _Resolution(hostName)
         resolutionReceiver.resolutionBegan(resolution)
 

@@ -24,7 +24,7 @@ from collections import Counter
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 from urllib.parse import urlsplit
 
 import scrapy
@@ -239,7 +239,7 @@ class ReextractSpider(SiteSpider):
         return self._generic[host]
 
     @classmethod
-    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> ReextractSpider:
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> Self:
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider._related_depth_arg = 0  # re-extraction follows no link
         ctx = RunContext.of(crawler)
@@ -309,8 +309,8 @@ def run(paths: list[str], *, output: str | None, state: str | None, previous: li
     summary = {
         "pages": stats.get("replay/response", 0) + stats.get("replay/revisit", 0),
         "articles_written": stats.get("item_scraped_count", 0),
-        "dropped": {k: v for k, v in sorted(stats.items()) if k.startswith("dedupe/dropped_")
-                    or k.startswith("validate/missing_")},
+        "dropped": {k: v for k, v in sorted(stats.items())
+                    if k.startswith(("dedupe/dropped_", "validate/missing_"))},
         "elapsed_seconds": float(stats.get("elapsed_time_seconds") or 0.0),
         "finish_reason": stats.get("finish_reason", ""),
         "sites": {k: v.as_dict() for k, v in report.sites.items()},

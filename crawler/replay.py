@@ -156,7 +156,8 @@ class ArchiveIndex:
     def _load(self, entry: Entry) -> Any:
         fh = self._handles.get(entry.path)
         if fh is None:
-            fh = self._handles[entry.path] = open(entry.path, "rb")
+            # Kept open for the next records of this file; close() closes them all.
+            fh = self._handles[entry.path] = Path(entry.path).open("rb")  # noqa: SIM115
         fh.seek(entry.offset)
         return next(iter(ArchiveIterator(fh)))
 

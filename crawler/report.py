@@ -290,7 +290,8 @@ def timeline(run: dict[str, Any]) -> str:
         return '<p class="muted">no timeline in this manifest</p>'
     width = t["bucket_seconds"]
     labels = [f"{i * width:g} s" for i in range(len(t["pages"]))]
-    series = {k: [float(x) for x in t[k]] for k in ("pages", "articles", "errors") if k in t}
+    series: dict[str, list[float | None]] = {
+        k: [float(x) for x in t[k]] for k in ("pages", "articles", "errors") if k in t}
     return (f"<p>per {fig(run, '/timeline/bucket_seconds', width, tag='span')} s</p>"
             + polyline_chart(series, labels, title="run timeline"))
 

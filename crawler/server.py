@@ -221,10 +221,10 @@ class FixtureHandler(BaseHTTPRequestHandler):
             self._send(HTTPStatus.OK, data.replace(b"</body>", filler + b"</body>"),
                        "text/html; charset=utf-8", head)
         elif kind in ("cp1258", "latin1_lie"):
-            data = self._page(host, path, query)
-            if data is None:
+            page = self._page(host, path, query)
+            if page is None:
                 return False
-            text = data.decode("utf-8")
+            text = page.decode("utf-8")
             if kind == "cp1258":
                 text = re.sub(r'charset="?utf-8"?', 'charset="windows-1258"', text, flags=re.I)
                 body, charset = faults.encode_cp1258(text), "windows-1258"

@@ -28,7 +28,7 @@ from crawler import runstatus
 from crawler.neardup import MinHasher, jaccard_estimate, lsh_bands, shingles
 from crawler.runcontext import RunContext, redis_url
 from crawler.runstatus import PreflightError, fail_store
-from crawler.store import ArticleRecord, StateStore, StoreError, open_store, redact_uri
+from crawler.store import ArticleRecord, Clock, StateStore, StoreError, open_store, redact_uri
 from crawler.store.errors import store_errors
 
 if TYPE_CHECKING:
@@ -40,7 +40,7 @@ logger = logging.getLogger(__name__)
 # there is no project folder: VNNEWS_HOME, else the working directory, stands in for it.
 ROOT = Path(__file__).resolve().parent.parent
 if not ROOT.is_dir():
-    ROOT = Path(os.environ.get("VNNEWS_HOME", os.getcwd()))
+    ROOT = Path(os.environ.get("VNNEWS_HOME", Path.cwd()))
 RUN_ID_RE = re.compile(r"\d{8}T\d{6}Z-[0-9a-f]{6}")
 
 
@@ -78,7 +78,7 @@ def _delivery_row(d: Delivery) -> list[Any]:
 def _delivery_from_row(row: list[Any]) -> Delivery:
     raw = bytes.fromhex(row[6]) if row[6] else b""
     sig = tuple(int.from_bytes(raw[i:i + 8], "big") for i in range(0, len(raw), 8)) or None
-    return Delivery(*row[:6], sig)
+    return Delivery(row[0], row[1], row[2], row[3], row[4], row[5], sig)
 
 
 def pack_signature(sig: tuple[int, ...]) -> bytes:
@@ -104,7 +104,7 @@ class StateManager:
         self.crawler = crawler
         self.uri = settings.get("STATE_URI") or "none"
         pinned = fixed_now(settings.get("CRAWLER_NOW"))
-        self.now = (lambda: pinned) if pinned else (lambda: datetime.now(UTC))
+        self.now: Clock = (lambda: pinned) if pinned else (lambda: datetime.now(UTC))
         self.store: StateStore = open_store(self.uri, root=ROOT, now=self.now)
         self.refetch_days = settings.getfloat("STATE_REFETCH_DAYS")
         self.near_action = settings.get("DEDUPE_NEAR_ACTION", "mark")
@@ -552,7 +552,7 @@ def sha256_of(path: Path) -> str:
 def write_json(path: Path, data: dict[str, Any]) -> None:
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", "utf-8")
-    os.replace(tmp, path)
+    tmp.replace(path)
 
 
 def lock_sites(crawler: Crawler) -> list[str]:

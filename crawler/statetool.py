@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 import sys
 from collections import Counter
 from collections.abc import Iterator
@@ -60,7 +59,7 @@ def manifest_hashes(folders: list[Path]) -> dict[str, str]:
 
 def read_articles(path: Path) -> Iterator[dict[str, Any]]:
     opener = gzip.open if path.name.endswith(".gz") else open
-    with opener(path, "rt", encoding="utf-8") as fh:  # type: ignore[operator]
+    with opener(path, "rt", encoding="utf-8") as fh:
         for line in fh:
             if line.strip():
                 yield json.loads(line)
@@ -82,7 +81,7 @@ def move_aside(path: Path) -> Path:
     for suffix in ("", "-wal", "-shm"):
         src = path.with_name(path.name + suffix)
         if src.exists():
-            os.replace(src, target.with_name(target.name + suffix))
+            src.replace(target.with_name(target.name + suffix))
     return target
 
 

@@ -526,7 +526,7 @@ def write_manifest(path: Path, manifest: dict[str, Any], *,
                 fh.write(text)
                 fh.flush()
                 os.fsync(fh.fileno())
-            os.replace(tmp, target)
+            tmp.replace(target)
             return target
         except OSError as exc:
             with contextlib.suppress(OSError):

@@ -47,8 +47,8 @@ _ENTITY_RE = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0
 # Icelandic Eth / African D look like Vietnamese "Đ" and get typed by mistake.
 _CHAR_FIXES = str.maketrans(
     {"\u00d0": "\u0110", "\u00f0": "\u0111", "\u0189": "\u0110"}
-    | {ch: "" for ch in ZERO_WIDTH}
-    | {ch: " " for ch in _NBSP}
+    | dict.fromkeys(ZERO_WIDTH, "")
+    | dict.fromkeys(_NBSP, " ")
 )
 # str.translate looks every character up in the table; a regex scan for the few characters
 # to fix is several times faster on long bodies, and most text has none of them.

@@ -311,8 +311,9 @@ def check_link_count(truth: Mapping[str, Any], got: Extracted) -> bool | None:
 def check_next_page(truth: Mapping[str, Any], got: Extracted) -> bool | None:
     if not truth.get("next_page") or got.links is None:
         return None
-    return bool(got.next_page) and canonical_link(got.next_page) == canonical_link(
-        truth["next_page"])
+    if not got.next_page:
+        return False
+    return canonical_link(got.next_page) == canonical_link(truth["next_page"])
 
 
 ARTICLE_CHECKERS = {

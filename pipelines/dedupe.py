@@ -9,7 +9,7 @@ dropped, per DEDUPE_NEAR_ACTION).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem, NotConfigured
@@ -70,7 +70,8 @@ class DedupePipeline:
 
     def _process(self, item: Any) -> Any:
         adapter = ItemAdapter(item)
-        url, site = adapter.get("url"), adapter.get("site")
+        # Articles always carry both (str fields of crawler.items.Article, never None).
+        url, site = cast(str, adapter.get("url")), cast(str, adapter.get("site"))
         keys = [f"{kind}\t{key}" for kind, key in dedupe_keys(item, self.kinds)]
         # Claims are per crawl and, in Redis mode, shared by all workers: the first article
         # to claim a URL or an id is the one emitted.

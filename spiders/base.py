@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Generator, Iterable, Iterator
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 import scrapy
 from parsel import Selector
@@ -53,7 +53,7 @@ class SpiderArgumentError(ValueError):
 
 def parse_bound(name: str, value: str | None) -> datetime | None:
     """A ``since``/``until`` argument as an aware datetime (dates are midnight, +07:00)."""
-    if value in (None, ""):
+    if not value:
         return None
     dt = parse_vn_datetime(value)
     if dt is None:
@@ -80,8 +80,8 @@ class SiteSpider(scrapy.Spider):
         self._explicit_start = bool(start)
         self.since = args_in.get("since")
         self.until = args_in.get("until")
-        self._max_pages_arg = args_in.get("max_pages")
-        self._related_depth_arg = args_in.get("related_depth")
+        self._max_pages_arg: int | None = args_in.get("max_pages")
+        self._related_depth_arg: int | None = args_in.get("related_depth")
         self.run_id: str = args_in.get("run_id") or new_run_id()
         # Article key (site id, else URL) -> shallowest related-link depth it was found at:
         # one entry per article of the run, so kept compact (crawler.compact).
@@ -96,7 +96,7 @@ class SiteSpider(scrapy.Spider):
         self._item_origin: dict[int, str] = {}
 
     @classmethod
-    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> SiteSpider:
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> Self:
         spider = super().from_crawler(crawler, *args, **kwargs)
         crawler.signals.connect(spider._on_scraped, signal=signals.item_scraped)
         crawler.signals.connect(spider._on_dropped, signal=signals.item_dropped)
@@ -482,6 +482,7 @@ class SiteSpider(scrapy.Spider):
                        depth: int) -> Generator[scrapy.Request, None, int | None]:
         """Record the depth in Redis; follow the links another worker parked for this
         article if the depth now allows it. Returns the depth recorded before (None: new)."""
+        prev: int | None
         prev, parked = shared.lower(key, depth, self.related_depth)
         if parked is not None:
             links, referer = parked
@@ -682,7 +683,7 @@ def feed_entries(body: bytes) -> list[tuple[str, str | None, bool]] | None:
 
 def failure_reason(failure: Failure) -> str:
     """A short, stable reason for a failed fetch: 'HTTP 404', 'oversize: ...', 'timeout'..."""
-    if failure.check(HttpError):
+    if isinstance(failure.value, HttpError):
         return f"HTTP {failure.value.response.status}"
     message = failure.getErrorMessage()
     kind = failure.type.__name__ if failure.type else "Error"
@@ -698,7 +699,7 @@ def failure_reason(failure: Failure) -> str:
 
 
 def _opt_int(name: str, value: str | None) -> int | None:
-    if value in (None, ""):
+    if not value:
         return None
     try:
         number = int(value)

@@ -81,7 +81,8 @@ def _install_file_fault(root: Path, budget: _Budget | None, code: int) -> None:
         if isinstance(file, int) or not any(c in mode for c in "wax+"):
             return raw
         try:
-            inside = Path(os.path.abspath(os.fspath(file))).is_relative_to(root)
+            # abspath: ".." normalised, links not followed (Path.resolve would follow them).
+            inside = Path(os.path.abspath(os.fspath(file))).is_relative_to(root)  # noqa: PTH100
         except (TypeError, ValueError):
             inside = False
         return _FaultyFile(raw, budget, code) if inside else raw

@@ -14,7 +14,7 @@ def crawl(*args: str) -> subprocess.CompletedProcess[str]:
                           capture_output=True, text=True, timeout=60)
 
 
-@pytest.mark.parametrize("args,message", [
+@pytest.mark.parametrize(("args", "message"), [
     (["baohatinh", "-a", "sincee=2025-01-01"], "error: unknown spider argument(s): sincee"),
     (["baohatinh", "-a", "since=yesterday-ish"], "error: -a since='yesterday-ish' is not a date"),
     (["baohatinh", "-a", "since=2025-06-01", "-a", "until=2025-01-01"], "is after"),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -32,8 +31,8 @@ def crawl_with(plan: FaultPlan | None, out: Path, *extra: str) -> tuple[CrawlRes
 
 
 @pytest.fixture(scope="module")
-def faulty(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[CrawlResult, FaultPlan]]:
-    yield crawl_with(standard_plan(rate=0.35, seed=11), tmp_path_factory.mktemp("faulty"))
+def faulty(tmp_path_factory: pytest.TempPathFactory) -> tuple[CrawlResult, FaultPlan]:
+    return crawl_with(standard_plan(rate=0.35, seed=11), tmp_path_factory.mktemp("faulty"))
 
 
 def test_at_least_30_percent_of_responses_were_faults(

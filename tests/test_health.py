@@ -22,7 +22,7 @@ def redesigned_copy(tmp: Path, rewrite: Callable[[Path, str], str]) -> Path:
     return root
 
 
-@pytest.fixture()
+@pytest.fixture
 def serve() -> Iterator[Callable[[Path], str]]:
     servers = []
 

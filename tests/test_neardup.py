@@ -151,7 +151,7 @@ def test_empty_text_matches_nothing() -> None:
 def test_shingles_are_syllable_windows() -> None:
     assert len(shingles("một hai ba bốn năm", k=3)) == 3
     assert shingles("một hai ba", k=2) == shingles("Một, hai; ba!", k=2)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="k must be >= 1"):
         shingles("một", k=0)
 
 

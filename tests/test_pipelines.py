@@ -48,7 +48,7 @@ def test_clean_pipeline_normalises_and_fingerprints() -> None:
     assert clean_article(out) == out  # idempotent
 
 
-@pytest.mark.parametrize("field,value", [
+@pytest.mark.parametrize(("field", "value"), [
     ("title", ""), ("body", ""), ("published_at", None), ("url", ""), ("body", "quá ngắn"),
 ])
 def test_validate_drops_and_counts_by_reason(field: str, value: object) -> None:

@@ -23,14 +23,14 @@ EXPECTED = set(load_expected_articles()["baohatinh.vn"])
 PASSWORD = "s3cret-Pw_42"
 
 
-@pytest.fixture()
+@pytest.fixture
 def redis(tmp_path: Path) -> Iterator[RedisServer]:
     server = start_or_skip(tmp_path / "redis", password=PASSWORD)
     yield server
     server.stop()
 
 
-@pytest.fixture()
+@pytest.fixture
 def site() -> Iterator[Callable[[float], str]]:
     servers = []
 

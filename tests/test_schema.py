@@ -38,7 +38,7 @@ def test_empty_article_is_rejected_and_full_one_accepted() -> None:
     validator.validate(json.loads(json.dumps(asdict(good))))
 
 
-@pytest.mark.parametrize("field,bad", [
+@pytest.mark.parametrize(("field", "bad"), [
     ("published_at", "2024-05-22T11:45:00Z"),
     ("images", [{"url": "https://x.vn/a.jpg"}]),
     ("fingerprint", "deadbeef"),

@@ -26,7 +26,7 @@ def crawl(mirror: str, state: Path, *args: str, run_id: str | None = None
 
 
 def project_files(run_id: str) -> list[Path]:
-    return [p for p in (ROOT / "output").rglob(f"*{run_id}*")] if (ROOT / "output").is_dir() \
+    return list((ROOT / "output").rglob(f"*{run_id}*")) if (ROOT / "output").is_dir() \
         else []
 
 

@@ -43,7 +43,7 @@ def parse_seed(text: str) -> SeedText:
     """Read the reader's view: blocks separated by blank lines, in page order."""
     lines = [ln.strip() for ln in text.splitlines()]
     seed = SeedText(title=lines[0])
-    rest = [ln for ln in lines[1:]]
+    rest = list(lines[1:])
     nonblank = [ln for ln in rest if ln]
     seed.lead = re.sub(r"^\(Baohatinh\.vn\) - ", "", nonblank[0])
     i = 1

@@ -10,7 +10,7 @@ from crawler.mirror import from_mirror, to_mirror
 from crawler.server import resolve, serve_in_thread
 
 
-@pytest.fixture()
+@pytest.fixture
 def site(tmp_path: Path) -> Path:
     host = tmp_path / "example.vn"
     (host / "cat").mkdir(parents=True)
@@ -97,7 +97,7 @@ def test_server_answers_only_files_inside_a_host_folder(site: Path, target: str)
     finally:
         server.shutdown()
     assert status == 404, (target, status, body)
-    assert b"no" != body
+    assert body != b"no"
 
 
 @pytest.mark.parametrize("target", [

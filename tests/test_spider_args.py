@@ -11,7 +11,7 @@ def test_unknown_argument_is_refused_with_the_known_ones_named() -> None:
         BaohatinhSpider(sincee="2025-01-01")
 
 
-@pytest.mark.parametrize("kw,msg", [
+@pytest.mark.parametrize(("kw", "msg"), [
     ({"since": "hôm qua nữa"}, "since"),
     ({"until": "2025-13-45"}, "until"),
     ({"max_pages": "two"}, "max_pages"),

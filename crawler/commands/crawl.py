@@ -94,7 +94,7 @@ def check_store_opens(settings: Any, spider_name: str = "",
         peek = getattr(store, "live_lock_holder", None)
         names = [f"crawl:{spider_name}", *(f"site:{s}" for s in sites)] if spider_name else []
         for name in names if peek and not redis else ():
-            holder = peek(name)
+            holder = peek(name)  # type: ignore[misc]  # not None: the loop is empty then
             if holder:
                 held_by = str(holder.get("owner", "")).rsplit(":", 1)[-1]
                 what = (f"site {name.split(':', 1)[1]}" if name.startswith("site:")

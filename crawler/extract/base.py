@@ -193,7 +193,7 @@ def _flush(el: Any, right: bool, buf: list[Chunk], parts: BodyParts) -> None:
     line: list[str] = []
     style = _BOLD | _ITALIC
     for chunk in [*buf, "\n"]:
-        text, chunk_style = (chunk, 0) if type(chunk) is str else chunk  # type: ignore[misc]
+        text, chunk_style = (chunk, 0) if isinstance(chunk, str) else chunk
         for i, piece in enumerate(text.split("\n")):
             if i:  # a line ends here
                 done = "".join(line).strip()
@@ -300,7 +300,7 @@ def _inline_chunks(el: Any, skip: _Matcher) -> list[Chunk]:
 
 
 def _inline_text(el: Any, skip: _Matcher) -> str:
-    return "".join(c if type(c) is str else c[0]  # type: ignore[misc]
+    return "".join(c if type(c) is str else c[0]
                    for c in _inline_chunks(el, skip))
 
 
@@ -311,7 +311,7 @@ def _is_right_aligned(el: Any) -> bool:
 
 def _image(el: Any, url: str) -> str | None:
     for attr in ("data-src", "data-original", "data-lazy-src", "src"):
-        value = (el.get(attr) or "").strip()
+        value: str = (el.get(attr) or "").strip()
         if value and not value.startswith("data:"):
             return urljoin(url, value)
     return None

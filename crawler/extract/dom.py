@@ -223,7 +223,7 @@ def simple_tests(css: tuple[str, ...]) -> tuple[Test, ...] | None:
 
 
 def _attr_ok(el: Any, name: str, op: str, val: str) -> bool:
-    have = el.get(name)
+    have: str | None = el.get(name)
     if have is None:
         return False
     if op == "=":
@@ -350,9 +350,10 @@ def _anchors(root: Any, index: DocIndex, test: Test, scope: Any = None) -> list[
         scope = None  # the walk is already inside it
     else:  # attributes only ("[data-role=sapo]", "#main")
         name = attrs[0][0]
-        pool = index.by_attr.get(name)
-        if pool is None:
-            pool = index.by_attr[name] = [el for el in root.iter() if el.get(name) is not None]
+        cached = index.by_attr.get(name)
+        if cached is None:
+            cached = index.by_attr[name] = [el for el in root.iter() if el.get(name) is not None]
+        pool = cached
     found = [el for el in pool if matches_any(el, (test,))]
     if scope is not None:
         found = [el for el in found if el is scope or any(a is scope for a in el.iterancestors())]

@@ -37,9 +37,9 @@ def declared_charset(body: bytes, content_type: str | bytes | None) -> str | Non
         m = _HEADER_CHARSET.search(content_type)
         if m and _known(m.group(1)):
             return m.group(1).lower()
-    m = _META_CHARSET.search(body[:4096])
-    if m and _known(m.group(1).decode("ascii", "ignore")):
-        return m.group(1).decode("ascii").lower()
+    meta = _META_CHARSET.search(body[:4096])
+    if meta and _known(meta.group(1).decode("ascii", "ignore")):
+        return meta.group(1).decode("ascii").lower()
     return None
 
 

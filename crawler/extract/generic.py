@@ -823,7 +823,7 @@ def _img_url(img: Any, url: str) -> str | None:
     from urllib.parse import urljoin
 
     for attr in ("data-src", "data-original", "src"):
-        value = (img.get(attr) or "").strip()
+        value: str = (img.get(attr) or "").strip()
         if value and not value.startswith("data:"):
             return urljoin(url, value)
     return None
@@ -1009,7 +1009,7 @@ def photo_story_text(blocks: list[Block], images: list[dict[str, str | None]]) -
     """A photo story tells its story in captions: when they hold over twice as much text as
     the paragraphs around them, they are the body (taken out of the images, so that cleaning
     does not drop them from the body as caption repeats)."""
-    captions = [i["caption"] for i in images if i.get("caption")]
+    captions = [c for i in images if (c := i.get("caption"))]
     prose = sum(len(b.text) for b in blocks)
     if len(captions) < 2 or sum(map(len, captions)) <= 2 * prose:
         return blocks

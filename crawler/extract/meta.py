@@ -155,7 +155,7 @@ def jsonld_breadcrumb(objs: Iterable[dict[str, Any]]) -> list[str]:
         if obj.get("@type") != "BreadcrumbList":
             continue
         items = list(_flatten_jsonld(obj.get("itemListElement") or []))
-        items.sort(key=lambda i: i.get("position") if isinstance(i.get("position"), int) else 0)
+        items.sort(key=lambda i: p if isinstance(p := i.get("position"), int) else 0)
         names = [_crumb_name(i) for i in items]
         crumbs = [n.strip() for n in names
                   if n and n.strip() and n.strip().lower() not in ("trang chủ", "home")]

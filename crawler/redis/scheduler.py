@@ -41,7 +41,7 @@ class CrawlScheduler(Scheduler):
 
     def next_request(self) -> Request | None:
         try:
-            request = self.queue.pop(self.idle_before_close)
+            request: Request | None = self.queue.pop(self.idle_before_close)
         except store_errors() as exc:
             self._fail(self.spider, exc)
             return None

@@ -102,13 +102,13 @@ class Workers:
             return
         try:
             pushed = spider.pushed_requests()  # type: ignore[attr-defined]
-            queued = len(self.crawler.engine._slot.scheduler)  # type: ignore[union-attr]
+            queued = len(self.crawler.engine._slot.scheduler)  # type: ignore[union-attr,arg-type]
             others = [w for w in self.crawl.live_workers() if w != self.crawl.run_id]
         except store_errors() as exc:
             fail_store(self.crawler, exc)
             return
         for request in pushed:
-            self.crawler.engine.crawl(request)  # type: ignore[union-attr]
+            self.crawler.engine.crawl(request)
         if pushed or queued:
             self.idle_since = None
             raise DontCloseSpider
@@ -124,7 +124,8 @@ class Workers:
         if self.crawl is None:
             return
         try:
-            queue_empty = len(self.crawler.engine._slot.scheduler) == 0  # type: ignore[union-attr]
+            queue_empty = len(
+                self.crawler.engine._slot.scheduler) == 0  # type: ignore[union-attr,arg-type]
         except Exception:  # the queue is in Redis; if Redis is gone, assume work remains
             queue_empty = False
         if reason != "finished" or runstatus.failures(self.crawler):

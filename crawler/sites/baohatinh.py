@@ -590,7 +590,7 @@ def with_photo_captions(images: list[dict[str, str | None]], body: Selector,
 
 def _img_src(img: Any, url: str) -> str | None:
     for name in ("data-src", "data-original", "src"):
-        value = (img.get(name) or "").strip()
+        value: str = (img.get(name) or "").strip()
         if value and not value.startswith("data:"):
             return urljoin(url, value)
     return None

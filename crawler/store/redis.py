@@ -37,7 +37,7 @@ import os
 import socket
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 import redis
 from redis.backoff import ExponentialWithJitterBackoff
@@ -318,7 +318,9 @@ class RedisStore:
         found: set[str] = set()
         with self._guard():
             for chunk in chunks(keys, _CHUNK):
-                found.update(u.decode() for u in self._r.sunion(list(chunk)))
+                # The client decodes nothing (no decode_responses): members are bytes.
+                members = cast("set[bytes]", self._r.sunion(list(chunk)))
+                found.update(u.decode() for u in members)
         return found
 
     def set_signature(self, url: str, signature: bytes) -> None:
@@ -330,7 +332,8 @@ class RedisStore:
         found: dict[str, bytes] = {}
         with self._guard():
             for chunk in chunks(wanted, _CHUNK):
-                sigs = self._r.hmget(self._k("sig"), list(chunk))
+                # Bytes or None for a missing field (the client decodes nothing).
+                sigs = cast("list[bytes | None]", self._r.hmget(self._k("sig"), list(chunk)))
                 found.update(
                     {u: bytes(s) for u, s in zip(chunk, sigs, strict=True) if s is not None}
                 )
@@ -481,9 +484,15 @@ class RedisStore:
         k = self._k
         with self._guard():
             pipe = self._r.pipeline(transaction=True)
-            pipe.zcard(k("seen")).hlen(k("keys")).hlen(k("fp")).get(k("near_n"))
-            pipe.hlen(k("topics")).hlen(k("http")).hlen(k("locks"))
-            pipe.zcard(k("pu")).zcard(k("pd"))
+            pipe.zcard(k("seen"))
+            pipe.hlen(k("keys"))
+            pipe.hlen(k("fp"))
+            pipe.get(k("near_n"))
+            pipe.hlen(k("topics"))
+            pipe.hlen(k("http"))
+            pipe.hlen(k("locks"))
+            pipe.zcard(k("pu"))
+            pipe.zcard(k("pd"))
             values = pipe.execute()
         names = ("articles", "article_keys", "fingerprints", "near", "topics",
                  "http_validators", "locks", "pending", "delivered")

@@ -179,11 +179,12 @@ class SqliteStore:
         if keys == [None, None]:
             return None
         # "u…" sorts after "i…": DESC prefers the URL match when both keys exist.
-        return self._conn.execute(
+        row: tuple[Any, ...] | None = self._conn.execute(
             f"SELECT {_ARTICLE_COLUMNS} FROM article_keys k JOIN articles a ON a.id = k.article "
             "WHERE k.key IN (?, ?) ORDER BY k.key DESC LIMIT 1",
             keys,
         ).fetchone()
+        return row
 
     def lookup(
         self, site: str, url: str | None = None, article_id: str | None = None
@@ -395,7 +396,8 @@ class SqliteStore:
             row = self._conn.execute(
                 "SELECT owner, pid, host, expires FROM locks WHERE name = ?", (name,)
             ).fetchone()
-            if row is not None and row[0] != owner and not self._lock_stale(*row[1:], now):
+            if row is not None and row[0] != owner and not self._lock_stale(
+                    row[1], row[2], row[3], now):
                 return False
             self._conn.execute(
                 "INSERT OR REPLACE INTO locks VALUES (?, ?, ?, ?, ?, ?)",
@@ -422,7 +424,7 @@ class SqliteStore:
         row = self._conn.execute(
             "SELECT pid, host, expires FROM locks WHERE name = ?", (name,)
         ).fetchone()
-        if row is None or self._lock_stale(*row, self._now()):
+        if row is None or self._lock_stale(row[0], row[1], row[2], self._now()):
             return None
         return self.lock_holder(name)
 
