@@ -1,10 +1,11 @@
 """Our generic fallback extractor on the Zyte article-extraction-benchmark (181 mostly English
 pages), beside trafilatura run here and the 8 tools whose outputs ship with the benchmark.
 
-The figures come from ``crawler.evaluate.run_benchmark`` (the benchmark's published metric:
-4-token shingles, precision and recall averaged over pages, F1 their harmonic mean), after
-the scorer has reproduced trafilatura's published 0.958 from its reference output. CPU time
-is this process's (``time.process_time``) per page. The set is reported, not tuned for.
+The figures come from ``crawler.extraction_benchmark.run_benchmark`` (the benchmark's
+published metric: 4-token shingles, precision and recall averaged over pages, F1 their
+harmonic mean), after the scorer has reproduced trafilatura's published 0.958 from its
+reference output. CPU time is this process's (``time.process_time``) per page. The set is
+reported, not tuned for.
 
     .venv/bin/python -m bench.evaldata_bench                    # ~20 s, writes the JSON below
     .venv/bin/python -m bench.evaldata_bench --benchmark DIR --json out.json
@@ -21,7 +22,7 @@ import sys
 from pathlib import Path
 
 from bench.common import RESULTS, git_commit, machine
-from crawler.evaluate import benchmark_table, default_benchmark_dir, run_benchmark
+from crawler.extraction_benchmark import benchmark_table, default_benchmark_dir, run_benchmark
 
 DEFAULT_JSON = RESULTS / "evaldata.json"
 

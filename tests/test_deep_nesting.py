@@ -13,7 +13,7 @@ from parsel import Selector
 
 from crawler.extract import NotAnArticle
 from crawler.extract.base import BodyRules, walk_body
-from crawler.extract.generic import score_containers
+from crawler.extract.generic.body import score_containers
 from crawler.sites.dispatch import extract_any
 
 DEPTH = 100_000  # what the parser is given; it keeps a few thousand levels of it

@@ -20,10 +20,6 @@ import pytest
 from conftest import FIXTURES
 
 from crawler.evaluate import (
-    PUBLISHED_F1,
-    SCORER_TOLERANCE,
-    benchmark_table,
-    default_benchmark_dir,
     evaluate_dir,
     evaluate_page,
     fields_present,
@@ -31,11 +27,17 @@ from crawler.evaluate import (
     main,
     mean,
     report,
+    syllables,
+    token_prf,
+)
+from crawler.extraction_benchmark import (
+    PUBLISHED_F1,
+    SCORER_TOLERANCE,
+    benchmark_table,
+    default_benchmark_dir,
     run_benchmark,
     score_bodies,
     shingle_counts,
-    syllables,
-    token_prf,
 )
 from crawler.sites import profile_for_url
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.evaluate import evaluate_truth, main, truth_figures
+from crawler.evaluate import main
 from crawler.truth import (
     Extracted,
     check_authors,
@@ -34,6 +34,7 @@ from crawler.truth import (
     pass_rates,
     score,
 )
+from crawler.truth_eval import evaluate_truth, truth_figures
 
 ARTICLE = {
     "kind": "article", "title": "Giá vàng “tăng” mạnh", "published": "2026-07-16T08:46:00+07:00",

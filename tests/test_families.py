@@ -15,8 +15,9 @@ from urllib.parse import urlsplit
 import pytest
 from conftest import FIXTURES
 
+from crawler.discovery import article_links, next_page_href
 from crawler.extract import NotAnArticle, extract_with_info
-from crawler.extract.base import article_links, selector_for
+from crawler.extract.base import selector_for
 from crawler.extract.clean import PARAGRAPH_SEP, clean_article, raw_to_article
 from crawler.sites import get_profile, profile_for_url
 from crawler.urls import canonical_url
@@ -298,13 +299,35 @@ CAFEF_DATA_LIST = "https://cafef.vn/du-lieu/tin-doanh-nghiep.chn"
 
 def list_links(html: bytes, url: str) -> tuple[list[str], str | None]:
     """Article links and next page of a list page, as the crawl finds them."""
-    from crawler.sites.datarole import load_more_url
-
     profile = profile_for_url(url)
     assert profile is not None
     sel = selector_for(html, url)
-    links = article_links(sel, url, profile.list_link_css, profile.is_article_url)
-    return links, load_more_url(sel, profile)
+    href = next_page_href(sel, profile, 2, {})
+    return article_links(sel, url, profile), profile.canonical(href, url) if href else None
+
+
+def test_data_role_load_more_as_the_spider_derives_it() -> None:
+    """A data-role topic page has no next link: the spider asks next_page_href, which calls the
+    profile's load-more hook with the next page number and the topic's state (carried from page
+    to page in the request meta). The zone id is read from the first page's #hdZoneId and kept
+    in that state, because the endpoint's answers are fragments without it."""
+    profile = get_profile("tuoitre")
+    topic = "https://tuoitre.vn/thoi-su.htm"
+    first = selector_for('<html><body><input type="hidden" id="hdZoneId" value=" 200029 ">'
+                         '<a class="box-category-link-title" href="/a-20260101.htm">A</a>'
+                         "</body></html>", topic)
+    state: dict[str, Any] = {}
+    href = next_page_href(first, profile, 2, state)
+    assert href == "https://tuoitre.vn/timeline/200029/trang-2.htm"
+    assert state == {"zone": "200029"}
+    fragment = selector_for('<li><a class="box-category-link-title" href="/b-1.htm">B</a></li>',
+                            href)
+    assert next_page_href(fragment, profile, 3, state) == (
+        "https://tuoitre.vn/timeline/200029/trang-3.htm")
+    # No zone on the page and none carried: no next page (not a URL with an empty zone).
+    assert next_page_href(fragment, profile, 3, {}) is None
+    bad = selector_for('<input id="hdZoneId" value="abc">', topic)
+    assert next_page_href(bad, profile, 2, {}) is None
 
 
 def test_cafef_data_list_fixture() -> None:

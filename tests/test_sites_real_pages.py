@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from parsel import Selector
 
+from crawler.discovery import article_links, next_page_href
 from crawler.extract import NotAnArticle, extract_article
-from crawler.extract.base import article_links, page_url, selector_for
+from crawler.extract.base import page_url, selector_for
 from crawler.sites import SiteProfile, profile_for_url
-from crawler.sites.datarole import load_more_url
 from crawler.urls import canonical_url
 
 
@@ -124,10 +124,10 @@ def test_article_page(shared: Path, name: str) -> None:
 
 
 def _next_page(sel: Selector, url: str, profile: SiteProfile) -> str | None:
-    if profile.family == "data-role":
-        return load_more_url(sel, profile)
-    href = next((h for q in profile.next_page_css if (h := sel.css(q).get())), None)
-    return canonical_url(href, url) if href else None
+    """The second page's URL as the spider derives it from the first: the profile's next-page
+    link, else its load-more hook (data-role sites), made canonical."""
+    href = next_page_href(sel, profile, 2, {})
+    return profile.canonical(href, url) if href else None
 
 
 @pytest.mark.parametrize("name", sorted(LISTS))
@@ -137,7 +137,7 @@ def test_list_page(shared: Path, name: str) -> None:
     profile = profile_for_url(url)
     assert profile is not None
     sel = selector_for(html, url)
-    links = article_links(sel, url, profile.list_link_css, profile.is_article_url)
+    links = article_links(sel, url, profile)
     assert len(links) == links_expected
     assert all(profile.article_id(link) for link in links)
     assert _next_page(sel, url, profile) == next_expected

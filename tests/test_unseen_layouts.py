@@ -208,6 +208,17 @@ def test_a_video_story_with_no_text_block_is_an_article() -> None:
     assert {r["title"] for r in article.related} >= {"Cảnh báo sạt lở đất ở vùng núi phía Bắc"}
 
 
+def test_the_media_layer_forgets_the_page_it_read() -> None:
+    """The related-box search remembers link titles per page; the media layer (the last one
+    the dispatch runs) drops them when done, so no page's tree outlives its extraction."""
+    from crawler.extract.generic import related
+    from crawler.extract.media_story import extract
+
+    raw = extract(LD_PAGE, LD_URL)
+    assert raw["related"]  # the related strip was read, through _anchor_title
+    assert not related._TITLES
+
+
 def test_a_media_story_needs_the_headline_as_h1_and_a_medium() -> None:
     import pytest
 

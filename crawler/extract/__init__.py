@@ -4,33 +4,15 @@ generic extractor, each filling the fields the previous ones missed."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from crawler.extract.base import NotAnArticle, release_indexes
+from crawler.extract.base import NotAnArticle
 from crawler.extract.clean import clean_article, raw_to_article
 from crawler.items import Article
-from crawler.sites import SiteProfile, profile_for_url
+from crawler.sites import SiteProfile
 
 if TYPE_CHECKING:
     from crawler.sites.dispatch import Extraction
-
-
-class NoProfile(NotAnArticle):
-    """No site profile knows the page's host."""
-
-
-def extract_raw(html: str | bytes, url: str, profile: SiteProfile | None = None) -> dict[str, Any]:
-    """Run the profile's extractor and add what only the profile knows (the article id)."""
-    profile = profile or profile_for_url(url)
-    if profile is None:
-        raise NoProfile(f"no site profile for {url}")
-    try:
-        raw = profile.extractor(html, url)
-    finally:
-        release_indexes()
-    # The id comes from the canonical URL first: a legacy or tracking URL may carry none.
-    raw["article_id"] = profile.article_id(raw["url"]) or profile.article_id(url)
-    return raw
 
 
 def extract_with_info(
@@ -60,5 +42,4 @@ def extract_article(
     return extract_with_info(html, url, crawled_at=crawled_at, profile=profile)[0]
 
 
-__all__ = ["NoProfile", "NotAnArticle", "extract_article", "extract_raw", "extract_with_info",
-           "extract_with_sources"]
+__all__ = ["NotAnArticle", "extract_article", "extract_with_info", "extract_with_sources"]

@@ -29,7 +29,6 @@ from crawler.extract.dom import (
     Test,
     _plan,
     all_texts,
-    article_links,
     clean_label,
     css_values,
     decode_html,
@@ -339,15 +338,10 @@ def _image_box(box: Selector, url: str, rules: BodyRules) -> list[dict[str, str 
     return out
 
 
-def element_text(el: Any) -> str:
-    """All text of an lxml element, scripts excluded."""
-    return " ".join(t for t in el.xpath(".//text()[not(ancestor::script or ancestor::style)]"))
-
-
 __all__ = [
     "BLOCK_TAGS", "INDEXED_TAGS", "NEVER_TEXT_TAGS", "Block", "BodyParts", "BodyRules",
-    "DocIndex", "NotAnArticle", "Test", "_plan", "all_texts", "article_links", "canonical_link",
-    "clean_label", "css_values", "decode_html", "doc_index", "element_text", "etree",
+    "DocIndex", "NotAnArticle", "Test", "_plan", "all_texts", "canonical_link",
+    "clean_label", "css_values", "decode_html", "doc_index", "etree",
     "first_date", "first_text", "jsonld_article", "jsonld_breadcrumb", "jsonld_keywords",
     "jsonld_names", "jsonld_objects", "jsonld_person_names", "link_items", "matches_any",
     "meta_content", "meta_contents", "page_url", "release_indexes", "same_site_url", "select",

@@ -474,18 +474,3 @@ def _link_title(a: Selector) -> str:
     node = heading[0] if heading else a
     text = " ".join(node.xpath(".//text()[not(ancestor::script)]").getall()).strip()
     return text or a.attrib.get("title", "").strip()
-
-
-def article_links(sel: Selector, url: str, css: Sequence[str],
-                  keep: Any = None) -> list[str]:
-    """Canonical URLs of a list page's article links (``::attr(href)`` queries), in order,
-    de-duplicated; ``keep`` (a predicate on the URL) filters out non-article links."""
-    from crawler.urls import canonical_url
-
-    out: list[str] = []
-    for q in css:
-        for href in sel.css(q).getall():
-            link = canonical_url(href.strip(), url)
-            if link not in out and (keep is None or keep(link)):
-                out.append(link)
-    return out

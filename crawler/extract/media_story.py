@@ -29,18 +29,17 @@ from urllib.parse import urljoin
 from parsel import Selector
 
 from crawler.extract.base import NotAnArticle, jsonld_article, jsonld_objects, selector_for
-from crawler.extract.generic import (
-    declares_article,
-    generic_authors,
+from crawler.extract.generic import repair_document
+from crawler.extract.generic.body import declares_article
+from crawler.extract.generic.credits import generic_authors
+from crawler.extract.generic.dates import generic_modified, generic_published
+from crawler.extract.generic.fields import (
     generic_lead,
-    generic_modified,
-    generic_published,
     generic_section,
     generic_tags,
     generic_title,
-    related_boxes,
-    repair_document,
 )
+from crawler.extract.generic.related import forget_titles, related_boxes
 from crawler.extract.meta import meta_content, same_site_url
 from crawler.text import normalize_text
 
@@ -105,6 +104,13 @@ def _images(sel: Selector, url: str) -> list[dict[str, str | None]]:
 def extract(html: str | bytes, url: str) -> dict[str, Any]:
     """A video or photo story as a raw article (see the module docstring); NotAnArticle for
     any other page."""
+    try:
+        return _extract(html, url)
+    finally:
+        forget_titles()  # the related-box search remembers this page's link titles
+
+
+def _extract(html: str | bytes, url: str) -> dict[str, Any]:
     sel = selector_for(repair_document(html), url)
     objs = jsonld_objects(sel)
     ld = jsonld_article(objs)

@@ -37,8 +37,6 @@ class SiteProfile:
     list_link_css: tuple[str, ...]
     # The "next page" link of a topic page.
     next_page_css: tuple[str, ...]
-    # Links inside an article page's related boxes ("Đọc thêm", "Tin cùng chuyên mục").
-    related_link_css: tuple[str, ...]
     extractor: Extractor
     extractor_version: str
     # URLs never worth fetching (search, tags, login); matched against the path.
@@ -150,7 +148,6 @@ def generic_profile(start_url: str) -> SiteProfile:
         id_patterns=tuple(p.pattern for p in DEFAULT_ID_PATTERNS),
         list_link_css=("a::attr(href)",),
         next_page_css=GENERIC_NEXT_PAGE_CSS,
-        related_link_css=(),
         extractor=_extract_auto,
         extractor_version="auto/2025.09",
         deny_url_patterns=(r"^/tim-kiem", r"^/search", r"^/tag/", r"^/tu-khoa/"),

@@ -117,11 +117,6 @@ def _text_into(el: Any, out: list[str]) -> None:
         out.append(" ")
 
 
-def first_el(sel: Selector, xpath: str) -> Any | None:
-    found = sel.xpath(xpath)
-    return found[0].root if found else None
-
-
 def first_text_x(sel: Selector, *xpaths: str) -> str | None:
     """Text of the first node matched by the first XPath that matches with text."""
     for xp in xpaths:
@@ -160,21 +155,6 @@ def story_links(boxes: Iterable[Any], url: str, item_xpath: str,
 
 def fold(text: str) -> str:
     return " ".join(text.split()).casefold()
-
-
-def headed_boxes(sel: Selector, heading_xpath: str, box_xpath: str,
-                 headings: Sequence[str]) -> list[Any]:
-    """Boxes (``box_xpath`` from the heading element, e.g. ``ancestor::div[1]``) whose
-    heading reads one of ``headings`` (case-insensitive, exact or as a prefix followed by
-    nothing but the section's name is NOT accepted: "Đọc thêm Y tế" is a section feed)."""
-    wanted = {fold(h) for h in headings}
-    out: list[Any] = []
-    for node in sel.xpath(heading_xpath):
-        if fold(text_of(node.root)) in wanted:
-            for box in node.root.xpath(box_xpath):
-                if box not in out:
-                    out.append(box)
-    return out
 
 
 def _all_inside(el: Any, wanted: tuple[str, ...], through: tuple[str, ...]) -> bool:

@@ -61,7 +61,6 @@ PROFILES = [
             "article.news_top_box a.fbold::attr(href)",
         ),
         next_page_css=("nav.pagation a.pagation_item.active + a.pagation_item::attr(href)",),
-        related_link_css=tuple(f"{q}::attr(href)" for q in SPEC.related_css),
         extractor=extract,
         extractor_version=EXTRACTOR_VERSION,
         deny_url_patterns=(r"^/tim-kiem", r"^/tag/", r"^/video"),

@@ -619,13 +619,6 @@ PROFILES = [
             ".pagination a[rel=next]::attr(href)",
             ".pagination a.next::attr(href)",
         ),
-        # Documentation of where related links sit; extraction finds the boxes by what they are
-        # (story_boxes), whatever their class.
-        related_link_css=(
-            "[data-source^=related] article.story .story__heading a::attr(href)",
-            ".box-related article.story .story__heading a::attr(href)",
-            ".article-relate article.story .story__heading a::attr(href)",
-        ),
         extractor=extract,
         extractor_version=EXTRACTOR_VERSION,
         deny_url_patterns=(r"^/tim-kiem/", r"^/api/", r"^/tu-khoa/", r"^/dang-nhap"),

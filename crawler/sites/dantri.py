@@ -57,7 +57,6 @@ PROFILES = [
         id_patterns=(r"-(\d{14,})\.htm$",),
         list_link_css=("article.article-item .article-title a::attr(href)",),
         next_page_css=("a.page-item.next::attr(href)",),
-        related_link_css=tuple(f"{q}::attr(href)" for q in SPEC.related_css),
         extractor=extract,
         extractor_version=EXTRACTOR_VERSION,
         deny_url_patterns=(r"^/tim-kiem", r"^/video", r"^/tag/", r"^/tac-gia/", r"^/chu-de/"),

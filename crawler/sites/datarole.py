@@ -112,12 +112,6 @@ def load_more_hook(template: str) -> Callable[[Selector, int, dict[str, Any]], s
     return next_page
 
 
-def load_more_url(sel: Selector, profile: SiteProfile, page: int = 2) -> str | None:
-    """The load-more URL of a topic page's ``page`` under ``profile``, or None."""
-    template = profile.extra.get("load_more")
-    return load_more_hook(str(template))(sel, page, {}) if template else None
-
-
 _DENY = (r"^/tim-kiem", r"^/search", r"^/tag/", r"^/tac-gia/", r"^/video", r"^/dang-nhap")
 _LIST_CSS_COMMON = (
     "a.box-category-link-title::attr(href)",
@@ -151,9 +145,8 @@ def _profile(slug: str, name: str, domain: str, topics: tuple[str, ...], *, ext:
         article_url_patterns=(rf"-\d{{10,}}\.{ext}$", *(p for p, _ in more_patterns)),
         id_patterns=(rf"-(\d{{10,}})\.{ext}$", *(i for _, i in more_patterns)),
         list_link_css=list_css,
-        # No next link: pagination is the load-more endpoint in extra (see load_more_url).
+        # No next link: pagination is the load-more endpoint in extra (see load_more_hook).
         next_page_css=(),
-        related_link_css=tuple(f"{q}::attr(href)" for q in SPEC.related_css),
         extractor=extract,
         extractor_version=EXTRACTOR_VERSION,
         deny_url_patterns=_DENY,

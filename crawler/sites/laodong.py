@@ -123,7 +123,6 @@ PROFILES = [
             ".pagination a[rel=next]::attr(href)",
             ".pagination li.next a::attr(href)",
         ),
-        related_link_css=tuple(f"{q}::attr(href)" for q in SPEC.related_css),
         extractor=extract,
         extractor_version=EXTRACTOR_VERSION,
         deny_url_patterns=(r"^/tim-kiem", r"^/tags/", r"^/tac-gia/", r"^/video/"),

@@ -127,10 +127,6 @@ PROFILES = [
         # Unverified list markup: any link of the article shape (filtered by the pattern).
         list_link_css=("article a::attr(href)", "h3 a::attr(href)", "h2 a::attr(href)"),
         next_page_css=GENERIC_NEXT_PAGE_CSS,
-        related_link_css=(
-            ".post-relate article a::attr(href)",
-            "[id$=vbRelated_divtinlienquan] article h3 a::attr(href)",
-        ),
         extractor=extract,
         extractor_version=EXTRACTOR_VERSION,
         deny_url_patterns=(r"^/tim-kiem", r"^/tag/", r"^/video", r"^/Portals/"),

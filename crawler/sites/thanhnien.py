@@ -76,7 +76,6 @@ PROFILES = [
         ),
         # No next link: pagination is the timeline endpoint (see datarole.load_more_hook).
         next_page_css=(),
-        related_link_css=tuple(f"{q}::attr(href)" for q in SPEC.related_css),
         extractor=extract,
         extractor_version=EXTRACTOR_VERSION,
         deny_url_patterns=(r"^/tim-kiem", r"^/video", r"^/tac-gia", r"^/author/",

@@ -63,7 +63,6 @@ PROFILES = [
         ),
         next_page_css=(".pagination-next a::attr(href)",
                        ".pagination__list-item.active + li a::attr(href)"),
-        related_link_css=tuple(f"{q}::attr(href)" for q in SPEC.related_css),
         extractor=extract,
         extractor_version=EXTRACTOR_VERSION,
         deny_url_patterns=(r"^/tim-kiem", r"^/video", r"^/tac-gia/", r"-tag\d+\.html$"),

@@ -55,7 +55,6 @@ PROFILES = [
         id_patterns=(r"-(\d{6,})\.html$",),
         list_link_css=(".title-news a::attr(href)",),
         next_page_css=("a.next-page::attr(href)",),
-        related_link_css=tuple(f"{q}::attr(href)" for q in SPEC.related_css),
         extractor=extract,
         extractor_version=EXTRACTOR_VERSION,
         deny_url_patterns=(r"^/tim-kiem", r"^/video", r"^/podcast", r"^/tag/"),

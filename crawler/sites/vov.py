@@ -52,7 +52,6 @@ BODY_RULES = BodyRules(
     image_box_css=("figure", "table.image"),
     caption_css=("figcaption", ".caption"),
 )
-RELATED_CSS = (".field-related-article a.vovvn-title::attr(href)",)
 
 
 def extract(html: str | bytes, url: str) -> dict[str, Any]:
@@ -149,7 +148,6 @@ PROFILES = [
             ".pagination li.pager__item--next a::attr(href)",
             ".pagination a[rel=next]::attr(href)",
         ),
-        related_link_css=RELATED_CSS,
         extractor=extract,
         extractor_version=EXTRACTOR_VERSION,
         deny_url_patterns=(r"^/tim-kiem", r"^/search", r"^/tag/", r"^/video/", r"^/user"),

@@ -69,7 +69,6 @@ PROFILES = [
         list_link_css=("article.article-item .article-title a::attr(href)",),
         # The home page also has a p.btnMore, linking to an article: only "/trangN" pages.
         next_page_css=("p.btnMore a[href*='/trang']::attr(href)",),
-        related_link_css=("table.article .inner-article > a::attr(href)",),
         extractor=extract,
         extractor_version=EXTRACTOR_VERSION,
         deny_url_patterns=(r"^/tim-kiem", r"^/video", r"^/tieu-diem/", r"^/multimedia"),
