@@ -30,10 +30,11 @@ import random
 import re
 import sys
 import time
-import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+from fixtures.common import slugify as fixture_slugify
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE_SITE = ROOT / "fixtures" / "site" / "baohatinh.vn"
@@ -113,11 +114,8 @@ def _sentence(rng: random.Random, lo: int, hi: int) -> str:
 
 
 def slugify(title: str) -> str:
-    """The CMS's slug: tone marks and diacritics removed, đ -> d, words joined by hyphens."""
-    text = title.replace("đ", "d").replace("Đ", "D")
-    text = unicodedata.normalize("NFD", text)
-    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
-    return re.sub(r"[^a-z0-9]+", "-", text).strip("-")
+    """The CMS's slug (cms-post family: number punctuation becomes a hyphen)."""
+    return fixture_slugify(title, numbers_joined=False)
 
 
 @dataclass(frozen=True)

@@ -135,6 +135,14 @@ ARCHIVE_QUEUE = 64
 # fails as "not in archive" (stats: replay/not_in_archive). Nothing is archived during a replay.
 REPLAY = ""
 
+# --- Site profiles (crawler/sites) -----------------------------------------------------------
+# Every module of crawler/sites/ declaring PROFILES is found on its own. A profile module kept
+# elsewhere (a site maintained outside this repository, a test's throwaway site) is registered
+# through the ENVIRONMENT variable SITES_EXTRA_MODULES: dotted module names, comma-separated,
+# importable from PYTHONPATH, e.g. `SITES_EXTRA_MODULES=mysites.baovidu scrapy crawl baovidu`.
+# It cannot be a -s setting: spiders are made from the registry when Scrapy loads them, before
+# the crawl's settings exist. Two profiles with one slug stop the run.
+
 # --- Discovery (spiders) ---------------------------------------------------------------------
 # How many pages of a topic's pagination to walk (page 1 included).
 DISCOVERY_MAX_PAGES = 5

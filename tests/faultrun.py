@@ -159,7 +159,6 @@ def install(spec: str) -> None:
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     install(os.environ.get("VNNEWS_TEST_FAULT", ""))
     from scrapy.cmdline import execute
 

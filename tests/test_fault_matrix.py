@@ -63,7 +63,9 @@ def crawl(base: str, out: Path, *extra: str, fault: str = "", spider: str = "bao
     found by run id in FEED_DIR or, when the feed folder refused it, in the fallback."""
     run_id = new_run_id()
     fallback = out.parent / f"{out.name}-fallback"
-    env = {**os.environ, "VNNEWS_TEST_FAULT": fault, "VNNEWS_MANIFEST_FALLBACK": str(fallback)}
+    # PYTHONPATH: faultrun.py runs as a script, and imports the crawler of this checkout.
+    env = {**os.environ, "VNNEWS_TEST_FAULT": fault, "VNNEWS_MANIFEST_FALLBACK": str(fallback),
+           "PYTHONPATH": os.pathsep.join(filter(None, (str(ROOT), os.environ.get("PYTHONPATH"))))}
     entry = [str(FAULTRUN)] if fault else ["-m", "scrapy"]
     cmd = [sys.executable, *entry, "crawl", spider, "-s", f"MIRROR={base}",
            "-s", f"FEED_DIR={out}", "-s", "LOG_LEVEL=INFO", "-a", f"run_id={run_id}",

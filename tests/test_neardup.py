@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import json
 import random
 from pathlib import Path
@@ -17,6 +16,7 @@ from crawler.neardup import (
     lsh_bands,
     shingles,
 )
+from fixtures.neardup import build_pairs
 
 PAIRS_DIR = Path(__file__).resolve().parent.parent / "fixtures" / "neardup"
 PAIRS = PAIRS_DIR / "pairs.jsonl"
@@ -42,7 +42,7 @@ def signatures(pairs: list[dict[str, str]]) -> dict[str, tuple[int, ...]]:
 
 
 def test_fixture_is_large_balanced_and_current(
-    pairs: list[dict[str, str]], monkeypatch: pytest.MonkeyPatch
+    pairs: list[dict[str, str]],
 ) -> None:
     labels = [p["label"] for p in pairs]
     assert len(pairs) >= 200
@@ -52,8 +52,6 @@ def test_fixture_is_large_balanced_and_current(
         "different": True,
     }
     # The committed file is exactly what the script builds: nobody hand-tuned the labels.
-    monkeypatch.syspath_prepend(str(PAIRS_DIR))
-    build_pairs = importlib.import_module("build_pairs")
     assert build_pairs.build() == PAIRS.read_text(encoding="utf-8")
 
 

@@ -1,4 +1,4 @@
-"""Offline crawls of the national sites' copies (fixtures/build_sites.py): each spider
+"""Offline crawls of the national sites' copies (fixtures/recipes/): each spider
 finds exactly the expected articles through its profile's topic page, second page (next link
 or load-more endpoint) and related boxes, each once and with its fields."""
 
@@ -11,25 +11,11 @@ from pathlib import Path
 import pytest
 from conftest import CrawlResult, load_expected_articles, run_crawl
 
-# slug -> host of the copy under fixtures/site/.
-SITES = {
-    "vnexpress": "vnexpress.net",
-    "tuoitre": "tuoitre.vn",
-    "dantri": "dantri.com.vn",
-    "vietnamnet": "vietnamnet.vn",
-    "znews": "znews.vn",
-    "nld": "nld.com.vn",
-    "baochinhphu": "baochinhphu.vn",
-    "cafef": "cafef.vn",
-    "baodautu": "baodautu.vn",
-    # Unverified profiles (no real page at hand), checked against their copies all the same.
-    "nhandan": "nhandan.vn",
-    "sggp": "www.sggp.org.vn",
-    "tienphong": "tienphong.vn",
-    "thanhnien": "thanhnien.vn",
-    "laodong": "laodong.vn",
-    "vov": "vov.vn",
-}
+from fixtures.build_sites import load_sites
+
+# slug -> host of the copy under fixtures/site/: one per fixture recipe (the unverified
+# profiles, with no real page at hand, are checked against their copies all the same).
+SITES = {site.slug: site.host for site in load_sites()}
 NEWS_SITES = ("vnexpress", "tuoitre", "baodautu")
 
 
@@ -76,6 +62,7 @@ def test_site_crawl_emits_exactly_the_expected_articles(
 
 
 def test_news_spider_crawls_several_sites_at_once(crawls: dict[str, CrawlResult]) -> None:
+    assert len(SITES) >= 15 and set(NEWS_SITES) <= set(SITES)  # the recipes were all found
     data = load_expected_articles()
     expected = {url for slug in NEWS_SITES for url in data[SITES[slug]]}
     check_items(crawls["news"], expected)

@@ -1,12 +1,15 @@
 """Site registry: one module per site or CMS family in this package, found automatically.
 
 A module declares ``PROFILES``: a list of :class:`SiteProfile`. Adding a site is adding one
-module (plus its fixtures); nothing else changes.
+module (plus its fixture recipe, fixtures/recipes/<slug>.py); nothing else changes. A profile
+module kept outside this package is registered by naming it in the ``SITES_EXTRA_MODULES``
+environment variable (see crawler/settings.py).
 """
 
 from __future__ import annotations
 
 import importlib
+import os
 import pkgutil
 import re
 from collections.abc import Callable, Sequence
@@ -76,14 +79,26 @@ def _path(url: str) -> str:
     return urlsplit(url).path
 
 
+def extra_modules() -> list[str]:
+    """Profile modules named in the environment's ``SITES_EXTRA_MODULES`` (comma-separated)."""
+    return [m.strip() for m in os.environ.get("SITES_EXTRA_MODULES", "").split(",") if m.strip()]
+
+
 @cache
 def registry() -> dict[str, SiteProfile]:
-    """All profiles of all modules in this package, by slug."""
+    """All profiles of all modules in this package, then of the extra modules, by slug."""
     found: dict[str, SiteProfile] = {}
-    for info in pkgutil.iter_modules(__path__):
-        if info.name.startswith("_"):
-            continue
-        module = importlib.import_module(f"{__name__}.{info.name}")
+    names = [f"{__name__}.{info.name}" for info in pkgutil.iter_modules(__path__)
+             if not info.name.startswith("_")]
+    extra = extra_modules()
+    for name in [*names, *extra]:
+        try:
+            module = importlib.import_module(name)
+        except ImportError as exc:
+            if name not in extra:
+                raise
+            raise ImportError(f"SITES_EXTRA_MODULES names {name!r}, which does not import: "
+                              f"{exc}") from exc
         for profile in getattr(module, "PROFILES", ()):
             if profile.slug in found:
                 raise ValueError(f"two site profiles named {profile.slug!r}")
