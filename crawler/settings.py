@@ -94,6 +94,16 @@ LOG_FORMATTER = "crawler.logformatter.OneLineLogFormatter"
 # crawler.runstatus.PreflightError): a failure is one line on stderr and exit status 2.
 PREFLIGHT_CHECKS = ["crawler.replay.preflight_replay", "crawler.state.preflight_lock"]
 
+# --- Add-ons (crawler/addons.py) ------------------------------------------------------------
+# Settings that follow from other settings, applied once per crawl: Redis mode (REDIS_URL),
+# relaxed politeness under MIRROR/REPLAY, feed rollover and gzip (FEED_ROLLOVER_ITEMS,
+# FEED_GZIP). They set values above settings.py and below the command line: -s still wins.
+ADDONS = {
+    "crawler.addons.RedisMode": 100,
+    "crawler.addons.MirrorPoliteness": 200,
+    "crawler.addons.FeedOptions": 300,
+}
+
 # --- Mirror (offline copy) -------------------------------------------------------------------
 # MIRROR: one base URL (e.g. http://127.0.0.1:8000). When set, a request for
 # https://HOST/PATH?QUERY is fetched from MIRROR/HOST/PATH?QUERY at download time only;
