@@ -20,6 +20,8 @@ from typing import Any
 
 from scrapy import signals
 
+from crawler.runcontext import RunContext
+
 
 def _rss_mb() -> float:
     with Path("/proc/self/status").open() as fh:
@@ -33,7 +35,7 @@ def _sizes(crawler: Any) -> dict[str, int]:
     """Lengths of the crawl's in-memory indexes (spider, state manager)."""
     out: dict[str, int] = {}
     spider = getattr(crawler, "spider", None)
-    state = crawler.__dict__.get("_vnnews_state")
+    state = RunContext.of(crawler).state
     for owner, names in ((spider, ("ledger", "_best_depth", "_related_of", "_item_origin")),
                          (state, ("_signatures", "_band_urls", "_closing", "_claims",
                                   "_validators", "files"))):

@@ -10,7 +10,7 @@ Per run: a fresh ``redis-server`` (tests/redis_server.py; the state store defaul
 ``scrapy crawl news -a start=<24 topic URLs>`` started as 1 or 2 workers with
 ``REDIS_URL``. The second worker starts once the first has joined the crawl (the crawl key
 exists in Redis): two workers that both find no crawl in the same few milliseconds would
-each start their own (crawler.distributed.Crawl.join), and the benchmark must measure one
+each start their own (crawler.redis.membership.Crawl.join), and the benchmark must measure one
 shared crawl. Repetitions alternate the order (1 then 2, 2 then 1, ...).
 
 Measured per run:

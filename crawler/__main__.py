@@ -335,7 +335,7 @@ def cmd_push(args: argparse.Namespace) -> int:
     """Queue topic page URLs for the Redis-mode workers of a spider."""
     import os
 
-    from crawler.distributed import push_start_urls
+    from crawler.redis.mode import push_start_urls
     from crawler.store import redact_uri
 
     url = args.redis_url or os.environ.get("REDIS_URL", "")

@@ -28,15 +28,15 @@ from typing import Any
 
 from scrapy.settings import SETTINGS_PRIORITIES, BaseSettings
 
-from crawler.distributed import apply_redis_mode
 from crawler.feeds import PROJECT_FEED_PREFIX
+from crawler.redis.mode import apply_redis_mode
 
 # Above settings.py (project), below the command line (-s): see the module's docstring.
 PRIORITY = "spider"
 
 
 class RedisMode:
-    """``REDIS_URL`` set: the Redis components and ``STATE_URI`` (crawler/distributed.py)."""
+    """``REDIS_URL`` set: the Redis components and ``STATE_URI`` (crawler/redis/mode.py)."""
 
     @classmethod
     def update_pre_crawler_settings(cls, settings: BaseSettings) -> None:

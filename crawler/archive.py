@@ -44,6 +44,9 @@ from scrapy.exceptions import NotConfigured
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import BufferWARCWriter
 
+from crawler.feeds import manifest_path, new_run_id
+from crawler.runcontext import RunContext, redis_url
+
 if TYPE_CHECKING:
     from typing import Self
 
@@ -57,7 +60,6 @@ PART_SUFFIX = ".part"
 WARC_SUFFIX = ".warc.gz"
 ROLE_HEADER = "WARC-Page-Role"
 INDEX_NAME = "archive-index.sqlite3"
-_ATTR = "_vnnews_archive"
 # Hop-by-hop framing the HTTP client already removed from the body: kept in a WARC it would
 # describe bytes that are not there (a reader would try to de-chunk a plain body).
 _DROP_HEADERS = {"transfer-encoding"}
@@ -315,8 +317,6 @@ def archive_dir(settings: Any, spider_name: str) -> Path:
     raw = settings.get("ARCHIVE_DIR")
     if raw:
         return Path(raw % {"name": spider_name})
-    from crawler.feeds import manifest_path
-
     return manifest_path(settings, spider_name, "").parent
 
 
@@ -372,7 +372,7 @@ class ArchiveMiddleware:
         self._counts: dict[str, int] = {}
         self._salvage_done = False
         self._inline = False
-        crawler.__dict__[_ATTR] = self
+        RunContext.of(crawler).archive = self
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -393,8 +393,6 @@ class ArchiveMiddleware:
         return mw
 
     def salvage(self, spider: Spider) -> None:
-        from crawler.distributed import redis_url
-
         if redis_url(self.crawler.settings) or self._salvage_done:
             return  # Redis workers share folders with live peers: their .part are not ours
         self._salvage_done = True
@@ -404,8 +402,6 @@ class ArchiveMiddleware:
                                           getattr(spider, "run_id", None) or "-")
 
     def spider_opened(self, spider: Spider) -> None:
-        from crawler.feeds import new_run_id
-
         folder = archive_dir(self.crawler.settings, spider.name)
         run_id = getattr(spider, "run_id", None) or new_run_id()
         prefix = f"{spider.name}-{run_id}"
@@ -493,7 +489,7 @@ class ArchiveMiddleware:
 def archive_report(crawler: Crawler) -> dict[str, Any] | None:
     """The manifest's ``archive`` section: folder, files (records by type, bytes, SHA-256),
     files of a killed run kept, error. None when the archive is off."""
-    mw: ArchiveMiddleware | None = crawler.__dict__.get(_ATTR)
+    mw = RunContext.of(crawler).archive
     if mw is None or mw.files is None:
         return None
     return {"dir": str(mw.files.folder), "files": mw.report, "salvaged": mw.salvaged,

@@ -20,6 +20,11 @@ from typing import IO, TYPE_CHECKING, Any
 from scrapy.exporters import CsvItemExporter, JsonItemExporter, JsonLinesItemExporter
 from w3lib.url import file_uri_to_path
 
+from crawler import runstatus
+from crawler.runstatus import fail_store
+from crawler.state import StateManager
+from crawler.store.errors import store_errors
+
 if TYPE_CHECKING:
     from scrapy import Spider
     from scrapy.crawler import Crawler
@@ -73,15 +78,11 @@ class DeliveryJsonLinesExporter(JsonLinesItemExporter):
     def export_item(self, item: Any) -> None:
         super().export_item(item)
         if self._crawler is not None:
-            from crawler.state import StateManager
-
             self._deliveries.append(StateManager.of(self._crawler).delivery(item))
 
     def finish_exporting(self) -> None:
         super().finish_exporting()
         if self._crawler is not None:
-            from crawler.state import StateManager
-
             StateManager.of(self._crawler).file_closing(self._key, self._deliveries)
 
 
@@ -120,8 +121,6 @@ class AtomicFileFeedStorage:
 
     def _on_write_error(self, exc: OSError) -> None:
         if self.crawler is not None:
-            from crawler import runstatus
-
             runstatus.fail(self.crawler, runstatus.DELIVERY,
                            f"cannot write {self.part_path}: {exc.strerror or exc}", close=True)
         else:
@@ -138,8 +137,6 @@ class AtomicFileFeedStorage:
         if exc is not None and not getattr(file, "failed", None):
             self._on_write_error(exc)
         if self.crawler is not None:
-            from crawler.state import StateManager
-
             error = getattr(file, "failed", None) or exc
             StateManager.of(self.crawler).file_failed(
                 file_key(file), f"feed write failed: {getattr(error, 'strerror', None) or error}")
@@ -165,32 +162,29 @@ class AtomicFileFeedStorage:
             return
         # Two phases, so that a crash or a lost store at any point delivers each article
         # exactly once: note the file's articles, make the file visible, record them.
-        from crawler.distributed import fail_run, redis_errors
-        from crawler.state import StateManager
-
         state = StateManager.of(self.crawler)
         run_id = getattr(self.crawler.spider, "run_id", "")
         try:
             state.before_rename(key, self.path, run_id)
-        except redis_errors() as exc:
+        except store_errors() as exc:
             logger.warning("state store unreachable: %s stays %s (undelivered; the next run "
                            "emits its articles again)", self.path.name, self.part_path.name)
-            fail_run(self.crawler, exc)
+            fail_store(self.crawler, exc)
             state.file_failed(key, "state store failed before the file was complete")
             return
         try:
             self.part_path.replace(self.path)
         except OSError as exc:
             self._discard(file, exc)
-            with contextlib.suppress(*redis_errors()):
+            with contextlib.suppress(*store_errors()):
                 state.store.forget_pending(f"{run_id}/{self.path.name}")
             return
         try:
             state.after_rename(key, self.path, run_id)
-        except redis_errors() as exc:
+        except store_errors() as exc:
             logger.warning("state store unreachable after completing %s: the next run records "
                            "its articles as delivered", self.path.name)
-            fail_run(self.crawler, exc)
+            fail_store(self.crawler, exc)
         return
 
 
@@ -348,14 +342,10 @@ class _DeliveryMixin:
 
     def _delivered(self, item: Any) -> None:
         if self._crawler is not None:
-            from crawler.state import StateManager
-
             self._deliveries.append(StateManager.of(self._crawler).delivery(item))
 
     def _closing(self) -> None:
         if self._crawler is not None:
-            from crawler.state import StateManager
-
             StateManager.of(self._crawler).file_closing(self._key, self._deliveries)
 
 

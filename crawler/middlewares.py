@@ -18,14 +18,23 @@ from scrapy.downloadermiddlewares.robotstxt import (
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.utils.response import response_status_message
 
+from crawler import runstatus
+from crawler.netguard import (
+    GuardedResolver,
+    host_refusal,
+    installed_resolver,
+    on_domains,
+    parse_networks,
+)
+from crawler.runstatus import fail_store
+from crawler.store.errors import store_errors
+
 if TYPE_CHECKING:
     from typing import Self
 
     from scrapy import Request
     from scrapy.crawler import Crawler
     from scrapy.http import Response
-
-    from crawler.netguard import GuardedResolver
 
 logger = logging.getLogger(__name__)
 
@@ -134,8 +143,6 @@ class SafetyMiddleware:
     """
 
     def __init__(self, crawler: Crawler):
-        from crawler.netguard import parse_networks
-
         self.crawler = crawler
         self.stats = crawler.stats
         settings = crawler.settings
@@ -158,8 +165,6 @@ class SafetyMiddleware:
         never made to unchecked addresses."""
         from twisted.internet import reactor
 
-        from crawler.netguard import GuardedResolver, installed_resolver
-
         if self._resolver is None:
             self._resolver = installed_resolver(reactor)
             if self._resolver is None:
@@ -170,8 +175,6 @@ class SafetyMiddleware:
 
     def refusal_by_name(self, url: str) -> tuple[str, str] | None:
         """(kind, reason) when the URL is refused without resolving anything."""
-        from crawler.netguard import host_refusal, on_domains
-
         try:
             parts = urlsplit(url)
             host = parts.hostname or ""
@@ -227,18 +230,14 @@ class StoreFailureMiddleware:
 
     def process_spider_exception(self, response: Response, exception: BaseException
                                  ) -> list[object] | None:
-        from crawler.distributed import fail_run, redis_errors
-
-        if isinstance(exception, redis_errors()):
-            fail_run(self.crawler, exception)
+        if isinstance(exception, store_errors()):
+            fail_store(self.crawler, exception)
             return []
         if not isinstance(exception, Exception):
             return None
         # Any other exception is a crawler bug on this page: one line naming it, the page
         # accounted for in the manifest (with the exception's message), the run goes on and
         # ends with exit status 6. The page is not marked seen: the next run tries it again.
-        from crawler import runstatus
-
         message = str(exception).strip().splitlines()
         line = f"{type(exception).__name__}: {message[0] if message else ''}".rstrip(": ")
         spider = self.crawler.spider

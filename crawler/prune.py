@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from crawler.store import StoreError, open_store, redact_uri
+from crawler.archive import prune_index
+from crawler.store import StoreError, open_store, redact_uri, sqlite_file
+from crawler.store.sqlite import SqliteStore
 
 # Files of a feed folder prune may delete: complete feeds and run manifests (never .part files
 # of a running crawl, never anything else a user keeps there).
@@ -43,16 +45,6 @@ def check_days(text: str) -> float:
     return days
 
 
-def sqlite_file(uri: str, root: Path) -> Path | None:
-    """The database file of a sqlite STATE_URI (None for other kinds); relative to root."""
-    from crawler.store import _sqlite_path
-
-    if not uri.strip().lower().startswith("sqlite:"):
-        return None
-    path = _sqlite_path(uri.strip(), root)
-    return path if isinstance(path, Path) else None
-
-
 def prune_state(uri: str, cutoff: datetime, *, root: Path, dry_run: bool) -> dict[str, int]:
     """Counts of what is (or, dry run, would be) forgotten. Refuses a sqlite file that does
     not exist: opening it would create an empty store and report success."""
@@ -76,8 +68,6 @@ def prune_state(uri: str, cutoff: datetime, *, root: Path, dry_run: bool) -> dic
 
 def _preview_sqlite(path: Path, cutoff: datetime) -> dict[str, int]:
     """Prune a copy (SQLite's online backup, consistent even while a crawl writes)."""
-    from crawler.store.sqlite import SqliteStore
-
     with tempfile.TemporaryDirectory(prefix="prune-preview-") as tmp:
         copy = Path(tmp) / "copy.sqlite3"
         try:
@@ -144,8 +134,6 @@ def run(days_text: str, state: str, feeds: list[str], *, root: Path, dry_run: bo
     if feeds:
         total = sum(f.size for f in files)
         if not dry_run:
-            from crawler.archive import prune_index
-
             for f in files:
                 f.path.unlink(missing_ok=True)
             for folder in feeds:

@@ -31,7 +31,8 @@ import scrapy
 from itemadapter import ItemAdapter
 from scrapy.exceptions import NotConfigured
 
-from crawler.replay import INDEX_ATTR, ArchiveIndex, Entry, parse_paths
+from crawler.replay import ArchiveIndex, Entry, parse_paths
+from crawler.runcontext import RunContext
 from crawler.sites import SiteProfile, generic_profile, profile_for_url, registry
 from spiders.base import SiteSpider
 
@@ -40,7 +41,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-REPORT_ATTR = "_vnnews_reextract_report"
 # Fields that say when or how often, not what the page holds: never a change.
 IGNORED_FIELDS = ("crawled_at", "revision", "duplicate_of")
 
@@ -189,11 +189,13 @@ class ChangeReportPipeline:
 
     def __init__(self, crawler: Crawler):
         self.crawler = crawler
-        self.report: ReextractReport = crawler.__dict__[REPORT_ATTR]
+        report = RunContext.of(crawler).reextract_report
+        assert report is not None  # from_crawler refused otherwise
+        self.report: ReextractReport = report
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ChangeReportPipeline:
-        if REPORT_ATTR not in crawler.__dict__:
+        if RunContext.of(crawler).reextract_report is None:
             raise NotConfigured("only for python -m crawler reextract")
         return cls(crawler)
 
@@ -240,10 +242,10 @@ class ReextractSpider(SiteSpider):
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> Self:
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider._related_depth_arg = 0  # re-extraction follows no link
-        index = crawler.__dict__.get(INDEX_ATTR)
+        ctx = RunContext.of(crawler)
+        index = ctx.replay_index
         if index is None:
-            index = crawler.__dict__[INDEX_ATTR] = ArchiveIndex(
-                parse_paths(crawler.settings.get("REPLAY")))
+            index = ctx.replay_index = ArchiveIndex(parse_paths(crawler.settings.get("REPLAY")))
         spider.entries = article_entries(index)
         spider.fetched_at = {e.url: warc_time(e.date) for e in spider.entries}
         return spider
@@ -299,8 +301,8 @@ def run(paths: list[str], *, output: str | None, state: str | None, previous: li
         settings.set(key, value, "cmdline")
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(ReextractSpider)
-    crawler.__dict__[INDEX_ATTR] = index
-    crawler.__dict__[REPORT_ATTR] = report
+    ctx = RunContext.of(crawler)
+    ctx.replay_index, ctx.reextract_report = index, report
     process.crawl(crawler)
     process.start()
     stats = crawler.stats.get_stats() if crawler.stats else {}

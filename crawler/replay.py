@@ -22,6 +22,8 @@ from warcio.archiveiterator import ArchiveIterator
 
 from crawler.archive import PART_SUFFIX, ROLE_HEADER
 from crawler.mirror import MirrorDownloadHandler
+from crawler.runcontext import RunContext
+from crawler.runstatus import PreflightError
 
 if TYPE_CHECKING:
     from scrapy import Request
@@ -31,7 +33,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 WARC_PATTERNS = ("*.warc.gz", "*.warc")
-INDEX_ATTR = "_vnnews_replay_index"
 
 
 class NotInArchive(IgnoreRequest):
@@ -174,8 +175,6 @@ def parse_paths(value: str | list[str]) -> list[str]:
 def preflight_replay(crawler: Crawler) -> None:
     """PREFLIGHT_CHECKS hook: a REPLAY naming no WARC file is one error line, exit status 2.
     The index built here is the one the download handler serves from."""
-    from crawler.commands.crawl import PreflightError
-
     replay = crawler.settings.get("REPLAY") or ""
     if not replay:
         return
@@ -185,7 +184,7 @@ def preflight_replay(crawler: Crawler) -> None:
         raise PreflightError(f"REPLAY: {exc}") from None
     if not index.by_url:
         raise PreflightError(f"REPLAY: no archived responses in {replay}")
-    crawler.__dict__[INDEX_ATTR] = index
+    RunContext.of(crawler).replay_index = index
 
 
 class ReplayDownloadHandler(MirrorDownloadHandler):
@@ -198,7 +197,7 @@ class ReplayDownloadHandler(MirrorDownloadHandler):
         self.index: ArchiveIndex | None = None
         if replay:
             # `python -m crawler reextract` has read the archive already: shared, not re-read.
-            self.index = crawler.__dict__.get(INDEX_ATTR) or ArchiveIndex(parse_paths(replay))
+            self.index = RunContext.of(crawler).replay_index or ArchiveIndex(parse_paths(replay))
             logger.info("REPLAY on: %d records for %d URLs from %d WARC files; nothing is "
                         "fetched", len(self.index), len(self.index.by_url),
                         len(self.index.files))

@@ -22,10 +22,19 @@ again (once the cause is fixed) delivers exactly what is missing.
 from __future__ import annotations
 
 import logging
+import sqlite3
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from scrapy.utils.defer import deferred_from_coro
+
+from crawler.logformatter import redact_secrets
+from crawler.runcontext import RunContext, redis_url
+from crawler.store import redact_uri
+from crawler.store.errors import RECOVERY
+
 if TYPE_CHECKING:
+    from scrapy.core.engine import ExecutionEngine
     from scrapy.crawler import Crawler
 
 logger = logging.getLogger(__name__)
@@ -47,7 +56,13 @@ _KIND_EXIT = {DELIVERY: EXIT_DELIVERY_FAILED, STORE: EXIT_CLOSED_EARLY,
               CALLBACK: EXIT_ERRORS, NOTHING: EXIT_NOTHING_FETCHED}
 # Which failure names the run when several happened (the first the operator must fix).
 _PRECEDENCE = (DELIVERY, STORE, NOTHING, CALLBACK)
-_ATTR = "_vnnews_failures"
+# The engine's close reason when Redis or the state store failed mid-run.
+STORE_CLOSE_REASON = "redis_unavailable"
+
+
+class PreflightError(Exception):
+    """A problem found before crawling (by ``scrapy crawl``'s checks or a PREFLIGHT_CHECKS
+    hook); its message is the one line the operator sees, and the exit status is 2."""
 
 
 @dataclass(frozen=True)
@@ -60,22 +75,22 @@ class RunStatus:
 def fail(crawler: Crawler, kind: str, message: str, *, close: bool = False) -> None:
     """Record a failure of the run (kept for the manifest and the exit status); the first of
     each kind is logged as one error line. ``close`` stops the run as soon as possible."""
-    failures: dict[str, list[str]] = crawler.__dict__.setdefault(_ATTR, {})
+    ctx = RunContext.of(crawler)
+    failures = ctx.failures
     first = kind not in failures
     failures.setdefault(kind, []).append(message)
     if first:
         logger.error("%s: %s", kind.replace("_", " "), message)
     if crawler.stats is not None:
         crawler.stats.inc_value(f"run/{kind}")
-    if close and crawler.engine is not None and not crawler.__dict__.get("_vnnews_closing"):
-        crawler.__dict__["_vnnews_closing"] = True
-        from scrapy.utils.defer import deferred_from_coro
-
-        deferred_from_coro(crawler.engine.close_spider_async(reason=kind))
+    engine = _engine(crawler)
+    if close and engine is not None and not ctx.closing:
+        ctx.closing = True
+        deferred_from_coro(engine.close_spider_async(reason=kind))
 
 
 def failures(crawler: Crawler) -> dict[str, list[str]]:
-    return dict(crawler.__dict__.get(_ATTR, {}))
+    return dict(RunContext.of(crawler).failures)
 
 
 def decide(crawler: Crawler, finish_reason: str | None) -> RunStatus:
@@ -97,9 +112,45 @@ def decide(crawler: Crawler, finish_reason: str | None) -> RunStatus:
 
 
 def remember(crawler: Crawler, status: RunStatus) -> None:
-    crawler.__dict__["_vnnews_run_status"] = status
+    RunContext.of(crawler).run_status = status
 
 
 def decided(crawler: Crawler) -> RunStatus | None:
     """The status the run summary settled on (None when it did not run)."""
-    return crawler.__dict__.get("_vnnews_run_status")
+    return RunContext.of(crawler).run_status
+
+
+def fail_store(crawler: Crawler, exc: BaseException) -> None:
+    """Log one line (password redacted) and close the run (exit status 1), once: Redis or the
+    state store failed mid-run."""
+    ctx = RunContext.of(crawler)
+    if ctx.store_failed:
+        return
+    ctx.store_failed = True
+    message = redact_secrets(" ".join(str(exc).split()) or type(exc).__name__)
+    if isinstance(exc, sqlite3.DatabaseError) and not isinstance(exc, sqlite3.OperationalError):
+        # Damaged under a running crawl (quick_check passed at the start).
+        uri = redact_uri(crawler.settings.get("STATE_URI") or "")
+        message = f"{uri} is corrupted: {message}{RECOVERY}"
+    if redis_url(crawler.settings):
+        logger.error("lost the connection to Redis at %s (%s): closing this worker; run it "
+                     "again once Redis is back, nothing delivered is lost",
+                     redact_uri(redis_url(crawler.settings)), message)
+    else:
+        logger.error("the state store failed (%s): closing the run; run it again once the "
+                     "store is back, nothing delivered is lost", message)
+    if crawler.stats is not None:
+        crawler.stats.set_value("redis/failed", 1)
+    what = "Redis" if redis_url(crawler.settings) else "state store"
+    ctx.failures.setdefault(STORE, []).append(f"{what}: {message}")
+    engine = _engine(crawler)
+    if engine is not None:
+        deferred_from_coro(engine.close_spider_async(reason=STORE_CLOSE_REASON))
+
+
+def _engine(crawler: Crawler) -> ExecutionEngine | None:
+    """The crawler's engine; None before the crawl starts (Scrapy raises on access then)."""
+    try:
+        return crawler.engine
+    except RuntimeError:
+        return None

@@ -91,7 +91,7 @@ LOG_FORMATTER = "crawler.logformatter.OneLineLogFormatter"
 
 # --- Crawl command ---------------------------------------------------------------------------
 # Extra checks run by `scrapy crawl` before crawling (callables taking the crawler, raising
-# crawler.commands.crawl.PreflightError): a failure is one line on stderr and exit status 2.
+# crawler.runstatus.PreflightError): a failure is one line on stderr and exit status 2.
 PREFLIGHT_CHECKS = ["crawler.replay.preflight_replay", "crawler.state.preflight_lock"]
 
 # --- Add-ons (crawler/addons.py) ------------------------------------------------------------
@@ -176,10 +176,13 @@ STATE_LOCK_TTL = 3600.0
 # Fix "now" (ISO 8601) for reproducible runs and tests; empty: the real clock.
 CRAWLER_NOW = ""
 
-# --- Redis mode (crawler/distributed.py) ----------------------------------------------------------
+# --- Redis mode (crawler/redis/) -------------------------------------------------------------
 # Set REDIS_URL (environment, or -s) and every `scrapy crawl SPIDER` started with it is a worker
 # of one shared crawl: scrapy-redis queue and dupefilter, shared claims, and STATE_URI defaulting
-# to the same Redis. Per-site politeness limits are per worker.
+# to the same Redis. Per-site politeness limits are per worker. It sets (crawler.redis.mode):
+# SCHEDULER = "crawler.redis.scheduler.CrawlScheduler",
+# DUPEFILTER_CLASS = "crawler.redis.dupefilter.CrawlDupeFilter" and the extension
+# "crawler.redis.workers.Workers" (joins the crawl, heartbeats, idles, leaves).
 REDIS_URL = os.environ.get("REDIS_URL", "")
 # A worker whose queue is empty waits this long for other workers' requests before closing.
 REDIS_IDLE_CLOSE = 10.0
@@ -265,7 +268,7 @@ HEALTH_DRIFT_WARN_SHARE = 0.1
 MEMORY_TRIM_INTERVAL = 10.0
 # Scrapy's duplicate filter with fingerprints kept as 64-bit keys in a flat table (~18 bytes
 # each instead of ~90): same fingerprints, same JOBDIR file. Redis mode replaces it with the
-# shared one (crawler.distributed.CrawlDupeFilter).
+# shared one (crawler.redis.dupefilter.CrawlDupeFilter).
 DUPEFILTER_CLASS = "crawler.compact.CompactDupeFilter"
 
 # --- Run summary -----------------------------------------------------------------------------

@@ -7,6 +7,7 @@ of a traceback from deep inside a component or a silently odd crawl.
 
 from __future__ import annotations
 
+import importlib.util
 import math
 import re
 from collections.abc import Callable
@@ -15,6 +16,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from scrapy.settings import BaseSettings
+
+from crawler.items import Article
+from crawler.store import redact_uri
 
 # A run id becomes part of file names inside FEED_DIR: letters, digits, '.', '_', '-' only,
 # not starting with '.', so that it can never name a path outside the feed folder.
@@ -109,6 +113,14 @@ def _http_url_or_empty(value: Any) -> str | None:
     return None
 
 
+def redis_available() -> bool:
+    """Whether Redis mode's packages (redis, scrapy-redis) are installed."""
+    try:
+        return all(importlib.util.find_spec(m) is not None for m in ("redis", "scrapy_redis"))
+    except (ImportError, ValueError):
+        return False
+
+
 def _redis_url(value: Any) -> str | None:
     text = str(value or "").strip()
     if not text:
@@ -120,8 +132,6 @@ def _redis_url(value: Any) -> str | None:
         parts.port  # noqa: B018 - raises on a port that is not a number
     except ValueError:
         return "has a port that is not a number"
-    from crawler.distributed import redis_available
-
     if not redis_available():
         return "Redis support is not installed: pip install 'vnnews-crawler[redis]'"
     return None
@@ -223,8 +233,6 @@ def _log_level(value: Any) -> str | None:
 def _article_fields() -> tuple[str, ...]:
     from dataclasses import fields
 
-    from crawler.items import Article
-
     return tuple(f.name for f in fields(Article))
 
 
@@ -314,7 +322,5 @@ def check_settings(settings: BaseSettings) -> None:
         problem = check(value)
         if problem:
             if isinstance(value, str):
-                from crawler.store import redact_uri
-
                 value = redact_uri(value)  # never a password on the terminal or in cron mail
             raise SettingError(f"setting {name}={value!r}: {problem}")

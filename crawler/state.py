@@ -24,8 +24,12 @@ from typing import TYPE_CHECKING, Any
 from itemadapter import ItemAdapter
 from scrapy import signals
 
+from crawler import runstatus
 from crawler.neardup import MinHasher, jaccard_estimate, lsh_bands, shingles
-from crawler.store import ArticleRecord, Clock, StateStore, open_store, redact_uri
+from crawler.runcontext import RunContext, redis_url
+from crawler.runstatus import PreflightError, fail_store
+from crawler.store import ArticleRecord, Clock, StateStore, StoreError, open_store, redact_uri
+from crawler.store.errors import store_errors
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -37,7 +41,6 @@ logger = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parent.parent
 if not ROOT.is_dir():
     ROOT = Path(os.environ.get("VNNEWS_HOME", Path.cwd()))
-_ATTR = "_vnnews_state"
 RUN_ID_RE = re.compile(r"\d{8}T\d{6}Z-[0-9a-f]{6}")
 
 
@@ -125,7 +128,7 @@ class StateManager:
         self._band_urls: dict[str, set[str]] = {}
         self._closing: dict[int, list[Delivery]] = {}
         # Claims of this crawl: (kind, key) -> (site, url) of the first article to have it.
-        # In Redis mode, shared by all workers (crawler.distributed.RedisClaims).
+        # In Redis mode, shared by all workers (crawler.redis.claims.RedisClaims).
         self._claims: dict[str, str] = {}
         self._shared_claims: Any = None
         self._is_alive: Any = lambda run_id: False
@@ -140,11 +143,10 @@ class StateManager:
     @classmethod
     def of(cls, crawler: Crawler) -> StateManager:
         """The crawl's state manager, created on first use."""
-        manager = crawler.__dict__.get(_ATTR)
-        if manager is None:
-            manager = cls(crawler)
-            crawler.__dict__[_ATTR] = manager
-        return manager
+        ctx = RunContext.of(crawler)
+        if ctx.state is None:
+            ctx.state = cls(crawler)
+        return ctx.state
 
     @property
     def enabled(self) -> bool:
@@ -187,16 +189,12 @@ class StateManager:
         self.lock_name = taken[0]
 
     def refresh_lock(self) -> None:
-        from crawler.distributed import redis_errors
-
         try:
             for name in self.lock_names:
                 self.store.acquire_lock(name, self.owner,
                                         self.crawler.settings.getfloat("STATE_LOCK_TTL"))
-        except redis_errors() as exc:
-            from crawler.distributed import fail_run
-
-            fail_run(self.crawler, exc)
+        except store_errors() as exc:
+            fail_store(self.crawler, exc)
 
     def release(self) -> None:
         for name in self.lock_names:
@@ -396,7 +394,7 @@ class StateManager:
     def _on_opened(self, spider: Any) -> None:
         if not self.enabled:
             return
-        redis_mode = bool(self.crawler.settings.get("REDIS_URL"))
+        redis_mode = bool(redis_url(self.crawler.settings))
         if self.lock_name is None and not redis_mode:
             # Started without `scrapy crawl`'s preflight (e.g. a CrawlerProcess script).
             try:
@@ -412,17 +410,14 @@ class StateManager:
         feed_dir = Path(self.crawler.settings.get("FEED_DIR", "output/%(name)s")
                         % {"name": spider.name})
         self._own_run = getattr(spider, "run_id", "")
-        from crawler import runstatus
-        from crawler.distributed import fail_run, redis_errors
-
         try:
             if not redis_mode:
                 self._mark_unfinished(spider.name)
             if feed_dir.is_dir():
                 self.finish_dead_deliveries(feed_dir)
                 self.resume_leftovers(feed_dir, spider.name, self._own_run)
-        except redis_errors() as exc:
-            fail_run(self.crawler, exc)
+        except store_errors() as exc:
+            fail_store(self.crawler, exc)
         except OSError as exc:
             runstatus.fail(self.crawler, runstatus.DELIVERY,
                            f"cannot clean up {feed_dir}: {exc.strerror or exc}", close=True)
@@ -442,11 +437,9 @@ class StateManager:
         self._closed = True
         if self._refresher is not None and self._refresher.running:
             self._refresher.stop()
-        from crawler.distributed import redis_errors
-
         try:
-            redis_mode = bool(self.crawler.settings.get("REDIS_URL"))
-            clean = self.crawler.__dict__.get("_vnnews_clean_crawl_end", False)
+            redis_mode = bool(redis_url(self.crawler.settings))
+            clean = RunContext.of(self.crawler).clean_crawl_end
             settled = self._all_settled()
             if (getattr(self, "_reason", None) == "finished" and (clean or not redis_mode)
                     and settled):
@@ -456,7 +449,7 @@ class StateManager:
             if spider is not None and not redis_mode and settled:
                 self.store.set_http_validators(_unfinished_key(spider.name), None, None)
             self.release()
-        except redis_errors():
+        except store_errors():
             logger.warning("state store unreachable at the end of the run: topic validators "
                            "not saved, lock left to expire")
 
@@ -478,8 +471,6 @@ class StateManager:
         then may topic pages be answered with a 304 next time: an article that failed for a
         passing reason (HTTP 500, timeout, disk full...) must be found again on its topic page.
         """
-        from crawler import runstatus
-
         if runstatus.decide(self.crawler, getattr(self, "_reason", None)).status != "finished":
             return False
         if self.undelivered:
@@ -567,7 +558,7 @@ def write_json(path: Path, data: dict[str, Any]) -> None:
 def lock_sites(crawler: Crawler) -> list[str]:
     """The sites a crawl about to start would deliver (its spider's profiles), from the
     spider class and its ``-a`` arguments, before the spider exists."""
-    spargs = crawler.__dict__.get("_vnnews_spargs", {})
+    spargs = RunContext.of(crawler).spargs
     try:
         spider = crawler.spidercls(**spargs)
     except Exception:  # bad arguments were refused earlier; nothing known: spider lock only
@@ -578,22 +569,17 @@ def lock_sites(crawler: Crawler) -> list[str]:
 def preflight_lock(crawler: Crawler) -> None:
     """PREFLIGHT_CHECKS hook: open the store (integrity checked) and take the locks of the
     spider and of its sites before crawling."""
-    from crawler.commands.crawl import PreflightError
-    from crawler.store import StoreError
-
     try:
         manager = StateManager.of(crawler)
     except StoreError as exc:
         raise PreflightError(str(exc)) from None
-    if crawler.settings.get("REDIS_URL"):
+    if redis_url(crawler.settings):
         return  # Redis mode: workers join the running crawl instead of excluding each other
-    from crawler.distributed import redis_errors
-
     try:
         manager.acquire(crawler.spidercls.name, lock_sites(crawler))
     except LockHeld as exc:
         raise PreflightError(str(exc)) from None
-    except redis_errors() as exc:
+    except store_errors() as exc:
         # E.g. the store's disk is full: taking the lock is its first write.
         raise PreflightError(f"state store {redact_uri(manager.uri)} cannot be written: "
                              f"{' '.join(str(exc).split())}") from None

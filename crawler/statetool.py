@@ -25,8 +25,9 @@ from pathlib import Path
 from typing import Any
 
 from crawler.feeds import PART_SUFFIX
+from crawler.neardup import MinHasher, shingles
 from crawler.state import RUN_ID_RE, Delivery, record_deliveries, sha256_of
-from crawler.store import StoreError, open_store, redact_uri
+from crawler.store import StoreError, open_store, redact_uri, sqlite_file
 
 
 def feed_files(folders: list[Path]) -> list[Path]:
@@ -65,8 +66,6 @@ def read_articles(path: Path) -> Iterator[dict[str, Any]]:
 
 
 def deliveries_of(path: Path) -> list[Delivery]:
-    from crawler.neardup import MinHasher, shingles
-
     hasher = MinHasher()
     out = []
     for a in read_articles(path):
@@ -84,15 +83,6 @@ def move_aside(path: Path) -> Path:
         if src.exists():
             src.replace(target.with_name(target.name + suffix))
     return target
-
-
-def sqlite_file(uri: str, root: Path) -> Path | None:
-    from crawler.store import _sqlite_path
-
-    if uri.strip().split(":", 1)[0].lower() != "sqlite":
-        return None
-    path = _sqlite_path(uri.strip(), root)
-    return path if isinstance(path, Path) else None
 
 
 def cmd_check(uri: str, root: Path) -> int:

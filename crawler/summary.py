@@ -20,7 +20,14 @@ from typing import TYPE_CHECKING, Any
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
+from crawler import runstatus
+from crawler.archive import archive_report
+from crawler.feeds import manifest_path
+from crawler.health import article_checked
 from crawler.items import SCHEMA_VERSION
+from crawler.sites.dispatch import extractor_version
+from crawler.state import StateManager
+from crawler.store.errors import store_errors
 from crawler.urls import site_of
 
 if TYPE_CHECKING:
@@ -67,13 +74,11 @@ def summarize(stats: dict[str, Any]) -> dict[str, Any]:
 
 def state_report(crawler: Crawler) -> dict[str, Any]:
     """Files delivered (name, items, sha256), runs this one resumed, store outcomes."""
-    from crawler.distributed import redis_errors
-    from crawler.state import StateManager
 
     state = StateManager.of(crawler)
     try:
         store: dict[str, Any] = dict(state.store.stats())
-    except redis_errors() as exc:
+    except store_errors() as exc:
         store = {"error": str(exc)}
     return {"files": state.files, "undelivered": state.undelivered,
             "resumed": state.resuming,
@@ -217,8 +222,6 @@ def layer_of(spider: Any, url: str, response: Any) -> tuple[str, str]:
     except AttributeError:  # a response without a request
         used = None
     if used:
-        from crawler.sites.dispatch import extractor_version
-
         return used, extractor_version(used)
     profile_for = getattr(spider, "profile_for", None)
     profile = profile_for(url) if profile_for else None
@@ -254,8 +257,6 @@ class RunTally:
         crawler.signals.connect(self.on_response, signal=signals.response_received)
         crawler.signals.connect(self.on_scraped, signal=signals.item_scraped)
         crawler.signals.connect(self.on_dropped, signal=signals.item_dropped)
-        from crawler.health import article_checked
-
         crawler.signals.connect(self.on_checked, signal=article_checked)
 
     def on_checked(self, url: str, site: str, missing: list[str], **_: Any) -> None:
@@ -387,8 +388,6 @@ def site_table(rows: list[dict[str, Any]]) -> list[str]:
 
 def archive_section(crawler: Crawler) -> dict[str, Any] | None:
     """The WARC files of the run (crawler.archive): records by type, bytes, SHA-256."""
-    from crawler.archive import archive_report
-
     return archive_report(crawler)
 
 
@@ -417,8 +416,6 @@ class RunSummary:
             return
         spider, reason = self._closed
         assert self.crawler.stats is not None
-        from crawler import runstatus
-
         check_start_pages(self.crawler, spider)
         status = runstatus.decide(self.crawler, reason)
         stats = self.crawler.stats.get_stats()
@@ -461,8 +458,6 @@ class RunSummary:
                                   getattr(spider, "ledger_emitted", 0)),
             "archive": archive_section(self.crawler),
         }
-        from crawler.feeds import manifest_path
-
         path = manifest_path(self.crawler.settings, spider.name, run_id)
         feed_dir = path.parent
         written = write_manifest(path, manifest, fallback=False)
@@ -493,8 +488,6 @@ def check_start_pages(crawler: Crawler, spider: Spider) -> None:
     """A run none of whose start pages (topic pages, feeds) could be fetched did nothing:
     a wrong MIRROR, a host that does not resolve, the site down. It must not pass as a run
     that found nothing new. (Redis mode: another worker may have fetched them.)"""
-    from crawler import runstatus
-
     starts = list(getattr(spider, "topic_urls", []) or [])
     if not starts or crawler.settings.get("REDIS_URL") or crawler.stats is None:
         return

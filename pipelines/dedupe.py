@@ -14,7 +14,9 @@ from typing import TYPE_CHECKING, Any, cast
 from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem, NotConfigured
 
+from crawler.runstatus import fail_store
 from crawler.state import StateManager
+from crawler.store.errors import store_errors
 from crawler.urls import site_of
 
 if TYPE_CHECKING:
@@ -59,13 +61,11 @@ class DedupePipeline:
         return DropItem(message)
 
     def process_item(self, item: Any) -> Any:
-        from crawler.distributed import fail_run, redis_errors
-
         try:
             return self._process(item)
-        except redis_errors() as exc:
+        except store_errors() as exc:
             # Not delivered, so not lost: the next run fetches this article again.
-            fail_run(self.crawler, exc)
+            fail_store(self.crawler, exc)
             raise self._drop("store_unavailable", "state store unavailable") from None
 
     def _process(self, item: Any) -> Any:

@@ -9,7 +9,7 @@ related links (and theirs) must then be followed again at the shorter depth, eve
 had stopped them. Nothing here makes requests or touches the crawler: the spider asks
 ``found`` / ``parsed`` and requests the links of the ``Follow`` it gets back.
 
-In Redis mode the workers of a crawl share the depths (crawler.distributed.SharedDepths):
+In Redis mode the workers of a crawl share the depths (crawler.redis.depths.SharedDepths):
 the links of an article the limit stopped are parked in Redis for the worker that finds the
 article closer to a list page.
 """
@@ -28,7 +28,7 @@ RELATED_MEMORY = 2_000
 
 
 class Shared(Protocol):
-    """The crawl-wide depths of Redis mode (crawler.distributed.SharedDepths)."""
+    """The crawl-wide depths of Redis mode (crawler.redis.depths.SharedDepths)."""
 
     def lower(self, article_key: str, depth: int,
               limit: int) -> tuple[int | None, tuple[list[str], str] | None]: ...

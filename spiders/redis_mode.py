@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from crawler.distributed import PREFIX, redis_url
+from crawler.runcontext import redis_url
 from spiders.depth import Shared
 
 
@@ -16,7 +16,8 @@ def redis_mode(settings: Any) -> bool:
 
 def pushed_urls(crawler: Any, spider_name: str, limit: int) -> list[str]:
     """Topic pages pushed to Redis (``python -m crawler push``) for this spider."""
-    from crawler.distributed import Workers  # Redis mode only (see the module's docstring)
+    from crawler.redis import PREFIX  # Redis mode only (see the module's docstring)
+    from crawler.redis.workers import Workers
 
     server = Workers.of(crawler).server
     return list(server.lpop(f"{PREFIX}{spider_name}:start_urls", limit) or [])
@@ -27,7 +28,7 @@ def shared_depths(crawler: Any) -> Shared | None:
     and outside Redis mode)."""
     if not redis_mode(crawler.settings):
         return None
-    from crawler.distributed import Workers  # Redis mode only (see the module's docstring)
+    from crawler.redis.workers import Workers  # Redis mode only (see the module's docstring)
 
     depths: Shared | None = Workers.of(crawler).depths
     return depths

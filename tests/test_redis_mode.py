@@ -168,7 +168,7 @@ def test_related_links_parked_by_one_worker_are_followed_by_another(redis: Redis
     finds it closer to a list page follows them, in either order, and nobody refetches it."""
     from redis import Redis
 
-    from crawler.distributed import SharedDepths
+    from crawler.redis.depths import SharedDepths
 
     server = Redis.from_url(redis.url)
     depths = SharedDepths(server, "baohatinh", "crawl-1")

@@ -12,7 +12,8 @@ import pytest
 from parsel import Selector
 
 import crawler.sites
-from crawler.extract.base import PageSpec, _plan, select, select_values, selector_for, walk_body
+from crawler.extract.base import _plan, select, select_values, selector_for, walk_body
+from crawler.extract.spec import PageSpec
 from crawler.sites.cmspost import BODY_RULES
 
 ROOT = Path(__file__).resolve().parent.parent

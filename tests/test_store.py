@@ -17,7 +17,6 @@ from crawler.store import (
     StateStore,
     Status,
     StoreError,
-    TopicState,
     Validators,
     open_store,
     redact_uri,
@@ -38,6 +37,11 @@ class Clock:
 
     def advance(self, **kw: float) -> None:
         self.now += timedelta(**kw)
+
+
+def known(store: StateStore, urls: list[str]) -> set[str]:
+    """The URLs the store knows, asked as the crawl asks (``lookup``, one URL at a time)."""
+    return {u for u in urls if store.lookup("a.vn", url=u) is not None}
 
 
 @pytest.fixture
@@ -79,9 +83,9 @@ def test_none_uri_gives_a_store_that_knows_nothing() -> None:
     assert isinstance(s, NullStore)
     assert s.record("a.vn", "https://a.vn/1", "v1:aa").status is Status.NEW
     assert s.record("a.vn", "https://a.vn/1", "v1:aa").status is Status.NEW  # still unknown
-    assert s.known_urls(["https://a.vn/1"]) == set()
+    assert s.lookup("a.vn", url="https://a.vn/1") is None
     assert s.fingerprint_owner("v1:aa") is None
-    assert s.topic_state("https://a.vn/t") == TopicState(None, None, None)
+    assert s.http_validators("https://a.vn/t") == Validators(None, None)
     assert s.acquire_lock("crawl", "me", 60)
 
 
@@ -176,7 +180,7 @@ def test_reopening_keeps_the_data(tmp_path: Path) -> None:
     with SqliteStore(path) as s:
         s.record("a.vn", "https://a.vn/1", "v1:aa")
     with SqliteStore(path) as s:
-        assert s.known_urls(["https://a.vn/1"]) == {"https://a.vn/1"}
+        assert known(s, ["https://a.vn/1"]) == {"https://a.vn/1"}
 
 
 # ---------------------------------------------------------------------------- articles
@@ -244,8 +248,8 @@ def test_lookup_by_site_article_id_and_slug_change(store: SqliteStore) -> None:
     out = store.record("a.vn", "https://a.vn/new-slug-post42.html", "v1:bb", article_id="42")
     assert (out.status, out.revision) == (Status.UPDATED, 2)
     assert store.stats()["articles"] == 1
-    assert store.known_urls(
-        ["https://a.vn/old-slug-post42.html", "https://a.vn/new-slug-post42.html"]
+    assert known(
+        store, ["https://a.vn/old-slug-post42.html", "https://a.vn/new-slug-post42.html"]
     ) == {"https://a.vn/old-slug-post42.html", "https://a.vn/new-slug-post42.html"}
     assert store.lookup("a.vn", article_id="42").url == "https://a.vn/new-slug-post42.html"
 
@@ -255,13 +259,19 @@ def test_lookup_unknown_and_without_keys(store: SqliteStore) -> None:
     assert store.lookup("a.vn") is None
 
 
-def test_known_urls_in_batches(store: SqliteStore) -> None:
+def test_signatures_and_near_candidates_in_batches(store: SqliteStore) -> None:
+    # More URLs and bands than one query (500 on SQLite) or one command (1,000 on Redis) takes:
+    # what the state manager asks when it checks an article for near-duplicates.
     urls = [f"https://a.vn/{i}" for i in range(1200)]
     with store.batch():
         for i, url in enumerate(urls[::2]):
-            store.record("a.vn", url, f"v1:{i:04x}")
-    assert store.known_urls(urls) == set(urls[::2])
-    assert store.known_urls([]) == set()
+            store.set_signature(url, i.to_bytes(4, "big"))
+            store.add_near(url, [f"{i:04x}"])
+    found = store.signatures(urls)
+    assert set(found) == set(urls[::2]) and found[urls[2]] == (1).to_bytes(4, "big")
+    assert store.signatures([]) == {}
+    assert store.near_candidates(f"{i:04x}" for i in range(1200)) == set(urls[::2])
+    assert store.near_candidates([]) == set()
 
 
 def test_batch_rolls_back_on_error(store: SqliteStore) -> None:
@@ -271,7 +281,7 @@ def test_batch_rolls_back_on_error(store: SqliteStore) -> None:
         with store.batch():  # nested: joins the outer transaction
             store.record("a.vn", "https://a.vn/2", "v1:bb")
         raise RuntimeError("spider crashed mid-batch")
-    assert store.known_urls(["https://a.vn/1", "https://a.vn/2"]) == set()
+    assert known(store, ["https://a.vn/1", "https://a.vn/2"]) == set()
     store.record("a.vn", "https://a.vn/3", "v1:cc")  # the store is usable afterwards
     assert store.stats()["articles"] == 1
 
@@ -308,21 +318,20 @@ def test_near_index_with_real_bands(store: SqliteStore) -> None:
 # ---------------------------------------------------------------------------- topics, HTTP
 
 
-def test_topic_state_and_http_validators(store: SqliteStore) -> None:
+def test_http_validators(store: SqliteStore) -> None:
     topic = "https://a.vn/chu-de/bao-so-3"
-    assert store.topic_state(topic) == TopicState(None, None, None)
-    state = TopicState("2025-09-06T10:00:00+07:00", '"abc"', "Sat, 06 Sep 2025 03:00:00 GMT")
-    store.set_topic_state(topic, state)
-    assert store.topic_state(topic) == state
-    store.set_topic_state(topic, state._replace(etag=None))
-    assert store.topic_state(topic).etag is None
+    assert store.http_validators(topic) == Validators(None, None)
+    store.set_http_validators(topic, '"abc"', "Sat, 06 Sep 2025 03:00:00 GMT")
+    assert store.http_validators(topic) == Validators('"abc"', "Sat, 06 Sep 2025 03:00:00 GMT")
+    store.set_http_validators(topic, None, "Sat, 06 Sep 2025 03:00:00 GMT")
+    assert store.http_validators(topic).etag is None
 
     url = "https://a.vn/sitemap.xml"
     assert store.http_validators(url) == Validators(None, None)
     store.set_http_validators(url, 'W/"1"', None)
     assert store.http_validators(url) == Validators('W/"1"', None)
     store.set_http_validators(url, None, None)
-    assert store.stats()["http_validators"] == 0
+    assert store.stats()["http_validators"] == 1  # the topic page's only
 
 
 # ---------------------------------------------------------------------------- deliveries
@@ -390,7 +399,7 @@ def test_prune_forgets_what_was_not_seen_since(store: SqliteStore, clock: Clock)
     counts = store.prune(T0 + timedelta(days=30))
     assert counts["articles"] == 1 and counts["article_keys"] == 2
     assert counts["fingerprints"] == 1 and counts["near"] == 2
-    assert store.known_urls(["https://a.vn/old", "https://a.vn/kept"]) == {"https://a.vn/kept"}
+    assert known(store, ["https://a.vn/old", "https://a.vn/kept"]) == {"https://a.vn/kept"}
     assert store.near_candidates(["00aa", "00bb", "00cc"]) == {"https://a.vn/kept"}
     assert store.fingerprint_owner("v1:old") is None
 
@@ -439,7 +448,7 @@ def test_two_processes_share_one_store(tmp_path: Path) -> None:
     with SqliteStore(Path(path)) as s:
         assert s.stats()["articles"] == 150 + 150 + 150  # no lost rows, no duplicates
         shared = [f"https://shared.vn/{i}" for i in range(150)]
-        assert s.known_urls(shared) == set(shared)
+        assert known(s, shared) == set(shared)
     statuses = outcomes[0] + outcomes[1]
     # Each shared article is NEW for exactly one process and UNCHANGED for the other.
     assert statuses.count("new") == 450 and statuses.count("unchanged") == 150

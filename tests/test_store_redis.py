@@ -25,9 +25,10 @@ from redis_server import RedisServer, serving, start_or_skip
 from test_store import (  # noqa: F401  (re-exported to pytest)
     T0,
     Clock,
+    known,
     test_both_backends_satisfy_the_protocol,
     test_fingerprint_owner_is_the_first_url_across_sites,
-    test_known_urls_in_batches,
+    test_http_validators,
     test_lock_is_exclusive_until_released_or_expired,
     test_lookup_by_site_article_id_and_slug_change,
     test_lookup_unknown_and_without_keys,
@@ -35,12 +36,12 @@ from test_store import (  # noqa: F401  (re-exported to pytest)
     test_pending_items_of_a_dead_run_are_undelivered,
     test_prune_forgets_what_was_not_seen_since,
     test_record_new_unchanged_updated,
+    test_signatures_and_near_candidates_in_batches,
     test_stats_counts_rows,
-    test_topic_state_and_http_validators,
     test_unchanged_record_only_moves_last_seen,
 )
 
-from crawler.store import StateStore, Status, StoreError, TopicState, open_store
+from crawler.store import StateStore, Status, StoreError, open_store
 from crawler.store.redis import SCHEMA_VERSION, Recording, RedisStore
 from crawler.store.sqlite import SqliteStore
 
@@ -128,7 +129,7 @@ def test_prune_goes_through_many_chunks_and_keeps_the_recent(
     counts = both.prune(T0 + timedelta(days=30))
     assert counts["articles"] == 2499 and counts["article_keys"] == 2 * 2499
     assert counts["fingerprints"] == 2499 and counts["near"] == 2500
-    assert both.known_urls(["https://a.vn/7", "https://a.vn/8"]) == {"https://a.vn/7"}
+    assert known(both, ["https://a.vn/7", "https://a.vn/8"]) == {"https://a.vn/7"}
     assert both.near_candidates(["ff", "00"]) == {"https://a.vn/7"}
     assert both.stats()["articles"] == 1 and both.stats()["near"] == 1
 
@@ -190,11 +191,10 @@ def test_lock_holder_names_an_expired_holder_until_taken_over(
     assert both.stats()["locks"] == 1
 
 
-def test_topic_state_round_trips_all_fields(both: StateStore) -> None:
-    state = TopicState("2025-09-06T10:00:00+07:00", None, "Sat, 06 Sep 2025 03:00:00 GMT")
-    both.set_topic_state("https://a.vn/t", state)
-    assert both.topic_state("https://a.vn/t") == state
-    assert both.stats()["topics"] == 1
+def test_http_validators_round_trip_on_both(both: StateStore) -> None:
+    both.set_http_validators("https://a.vn/t", None, "Sat, 06 Sep 2025 03:00:00 GMT")
+    assert both.http_validators("https://a.vn/t") == (None, "Sat, 06 Sep 2025 03:00:00 GMT")
+    assert both.stats()["http_validators"] == 1
 
 
 # ---------------------------------------------------------------------------- Redis only
@@ -207,7 +207,7 @@ def test_batch_does_not_roll_back_on_redis(store: RedisStore) -> None:
         with store.batch(), pytest.raises(StoreError, match="inside a batch"):
             store.close()
         raise RuntimeError("spider crashed mid-batch")
-    assert store.known_urls(["https://a.vn/1"]) == {"https://a.vn/1"}
+    assert known(store, ["https://a.vn/1"]) == {"https://a.vn/1"}
     assert store.record("a.vn", "https://a.vn/1", "v1:aa").status is Status.UNCHANGED
 
 
@@ -257,7 +257,7 @@ def test_open_store_uses_db_number_and_prefix_isolation(
         raw3.close()
         raw0.close()
     with RedisStore(url, prefix="other:") as other:
-        assert other.known_urls(["https://a.vn/1"]) == set()  # another prefix, another store
+        assert known(other, ["https://a.vn/1"]) == set()  # another prefix, another store
 
 
 def test_open_store_accepts_rediss_scheme(tmp_path: Path) -> None:
@@ -303,7 +303,7 @@ def test_password_never_shows_in_repr_errors_or_logs(
         s = open_store(server.url, root=tmp_path)
         assert PASSWORD not in repr(s) and "***" in repr(s)
         s.record("a.vn", "https://a.vn/1", "v1:aa")
-        assert s.known_urls(["https://a.vn/1"]) == {"https://a.vn/1"}  # the password worked
+        assert known(s, ["https://a.vn/1"]) == {"https://a.vn/1"}  # the password worked
         s.close()
         wrong = server.url.replace(PASSWORD, PASSWORD + "-wrong")
         with pytest.raises(StoreError) as info:
@@ -444,7 +444,7 @@ def test_two_processes_record_concurrently(redis_server: RedisServer) -> None:
         assert stats["article_keys"] == 450 + 24
         assert stats["fingerprints"] == 450 + 1  # one owner for the copied body
         shared = [f"https://shared.vn/{i}" for i in range(150)]
-        assert s.known_urls(shared) == set(shared)
+        assert known(s, shared) == set(shared)
         owner = s.fingerprint_owner("v1:copied-body")
         assert owner is not None and owner.startswith("https://copy")
     statuses = outcomes[0] + outcomes[1]

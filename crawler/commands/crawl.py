@@ -15,23 +15,29 @@ from __future__ import annotations
 import sys
 import tempfile
 from pathlib import Path
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
+from scrapy.settings import SETTINGS_PRIORITIES
+from scrapy.spiderloader import get_spider_loader
+from scrapy.utils.misc import load_object
+
+from crawler.feeds import apply_cli_feeds, project_feed_dir_used
+from crawler.logformatter import install_log_redaction
+from crawler.runcontext import RunContext
+from crawler.runstatus import EXIT_BAD_INPUT, EXIT_UNHEALTHY, PreflightError, decide, decided
+from crawler.settings_check import SettingError, check_run_id, check_settings
+from crawler.state import ROOT
+from crawler.store import StoreError, open_store, redact_uri
 
 if TYPE_CHECKING:
     import argparse
 
     from scrapy.crawler import Crawler
 
-from crawler.runstatus import EXIT_BAD_INPUT, EXIT_UNHEALTHY, decide, decided
-
 __all__ = ["EXIT_BAD_INPUT", "EXIT_UNHEALTHY", "Command", "PreflightError", "preflight"]
-
-
-class PreflightError(Exception):
-    """A problem found before crawling; its message is the one line the operator sees."""
 
 
 def check_feed_dir(crawler: Crawler, spider_name: str) -> None:
@@ -51,25 +57,17 @@ def preflight(crawler: Crawler, spider_name: str, spargs: dict[str, Any]) -> Non
             check(dict(spargs))
         except ValueError as exc:
             raise PreflightError(str(exc)) from None
-    from crawler.feeds import project_feed_dir_used
-
     if project_feed_dir_used(crawler.settings):
         check_feed_dir(crawler, spider_name)
     # The lock hook needs the spider's sites, which depend on its arguments.
-    crawler.__dict__["_vnnews_spargs"] = dict(spargs)
+    RunContext.of(crawler).spargs = dict(spargs)
     for hook in crawler.settings.getlist("PREFLIGHT_CHECKS"):
-        from scrapy.utils.misc import load_object
-
         load_object(hook)(crawler)
 
 
 def blame(message: str, settings: Any) -> str:
     """Name the setting the operator gave: in Redis mode STATE_URI defaults to REDIS_URL, so a
     store error then is about REDIS_URL (unless STATE_URI was set explicitly)."""
-    from scrapy.settings import SETTINGS_PRIORITIES
-
-    from crawler.store import redact_uri
-
     url = (settings.get("REDIS_URL") or "").strip()
     state_given = (settings.getpriority("STATE_URI") or 0) > SETTINGS_PRIORITIES["project"]
     if not url or state_given or "state store" not in message:
@@ -81,11 +79,6 @@ def check_store_opens(settings: Any, spider_name: str = "",
                       sites: tuple[str, ...] = ()) -> None:
     """Open (and close) the state store the run will use, so that a bad path or an
     unreachable Redis is reported before Scrapy's banner; the lock is taken later."""
-    from scrapy.settings import SETTINGS_PRIORITIES
-
-    from crawler.state import ROOT
-    from crawler.store import StoreError, open_store, redact_uri
-
     uri = settings.get("STATE_URI") or "none"
     redis = (settings.get("REDIS_URL") or "").strip()
     if redis and (settings.getpriority("STATE_URI") or 0) <= SETTINGS_PRIORITIES["project"]:
@@ -117,10 +110,6 @@ def check_store_opens(settings: Any, spider_name: str = "",
 def early_checks(settings: Any, args: list[str], spargs: dict[str, Any]) -> None:
     """Checks that need no crawler, run before Scrapy logs anything: every setting's type and
     range (crawler.settings_check), the spider's name and its -a arguments."""
-    from scrapy.spiderloader import get_spider_loader
-
-    from crawler.settings_check import SettingError, check_run_id, check_settings
-
     try:
         check_settings(settings)
     except SettingError as exc:
@@ -153,10 +142,6 @@ def early_checks(settings: Any, args: list[str], spargs: dict[str, Any]) -> None
     except Exception:  # arguments were checked above; nothing known: the spider's lock only
         sites = ()
     check_store_opens(settings, args[0], sites)
-    from types import SimpleNamespace
-
-    from crawler.feeds import project_feed_dir_used
-
     if project_feed_dir_used(settings):
         check_feed_dir(SimpleNamespace(settings=settings), args[0])  # type: ignore[arg-type]
 
@@ -164,8 +149,6 @@ def early_checks(settings: Any, args: list[str], spargs: dict[str, Any]) -> None
 class Command(ScrapyCrawlCommand):
     def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
         super().process_options(args, opts)
-        from crawler.feeds import apply_cli_feeds
-
         apply_cli_feeds(self.settings)
         # Before the crawler process exists, hence before Scrapy's banner: a wrong setting or
         # argument is the only thing the operator sees.
@@ -180,8 +163,6 @@ class Command(ScrapyCrawlCommand):
             raise UsageError("give exactly one spider name")
         assert self.crawler_process
         # Passwords in REDIS_URL/STATE_URI never reach the logs (Scrapy logs its settings).
-        from crawler.distributed import install_log_redaction
-
         install_log_redaction()
         try:
             crawler = self.crawler_process.create_crawler(args[0])

@@ -16,7 +16,7 @@ import logging
 import re
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urljoin
 
 from lxml import etree
@@ -362,40 +362,12 @@ def _image_box(box: Selector, url: str, rules: BodyRules) -> list[dict[str, str 
     return out
 
 
-# crawler.extract.spec builds on the walker above, so its names are looked up on first use
-# rather than imported here (a top-level import would be circular).
-_SPEC_NAMES = frozenset({"PageSpec", "extract_by_spec", "spec_title", "spec_lead",
-                         "spec_published", "spec_modified", "spec_authors", "spec_section",
-                         "spec_tags"})
-
-
-if TYPE_CHECKING:  # the type checker follows the cycle: it then knows their real types
-    from crawler.extract.spec import PageSpec as PageSpec
-    from crawler.extract.spec import extract_by_spec as extract_by_spec
-    from crawler.extract.spec import spec_authors as spec_authors
-    from crawler.extract.spec import spec_lead as spec_lead
-    from crawler.extract.spec import spec_modified as spec_modified
-    from crawler.extract.spec import spec_published as spec_published
-    from crawler.extract.spec import spec_section as spec_section
-    from crawler.extract.spec import spec_tags as spec_tags
-    from crawler.extract.spec import spec_title as spec_title
-
-
-def __getattr__(name: str) -> Any:
-    if name in _SPEC_NAMES:
-        from crawler.extract import spec
-
-        return getattr(spec, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
 __all__ = [
     "BLOCK_TAGS", "INDEXED_TAGS", "NEVER_TEXT_TAGS", "Block", "BodyParts", "BodyRules",
-    "DocIndex", "NotAnArticle", "Test", "all_texts", "canonical_link",
+    "DocIndex", "NotAnArticle", "Test", "_plan", "all_texts", "canonical_link",
     "clean_label", "css_values", "decode_html", "doc_index", "etree",
     "first_date", "first_text", "jsonld_article", "jsonld_breadcrumb", "jsonld_keywords",
     "jsonld_names", "jsonld_objects", "jsonld_person_names", "link_items", "matches_any",
     "meta_content", "meta_contents", "page_url", "release_indexes", "same_site_url", "select",
-    "select_values", "selector_for", "simple_tests", "walk_body", "with_class", "_plan",
-    *sorted(_SPEC_NAMES),
+    "select_values", "selector_for", "simple_tests", "walk_body", "with_class",
 ]

@@ -19,7 +19,8 @@ from typing import Any
 
 from parsel import Selector
 
-from crawler.extract.base import BodyRules, PageSpec, extract_by_spec
+from crawler.extract.base import BodyRules
+from crawler.extract.spec import PageSpec, extract_by_spec
 from crawler.sites import SiteProfile
 
 FAMILY = "data-role"

@@ -23,13 +23,15 @@ from typing import Any
 from crawler.extract.base import (
     BodyRules,
     NotAnArticle,
-    PageSpec,
     jsonld_article,
     jsonld_objects,
     link_items,
     same_site_url,
     select,
     selector_for,
+)
+from crawler.extract.spec import (
+    PageSpec,
     spec_authors,
     spec_lead,
     spec_modified,

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from crawler.extract.base import BodyRules, PageSpec, extract_by_spec
+from crawler.extract.base import BodyRules
+from crawler.extract.spec import PageSpec, extract_by_spec
 from crawler.sites import SiteProfile
 
 EXTRACTOR_VERSION = "vnexpress/2026.03"

@@ -25,6 +25,8 @@ from pathlib import Path
 from typing import Any, NamedTuple, Protocol, runtime_checkable
 from urllib.parse import unquote
 
+from crawler.store.errors import StoreError, store_errors
+
 __all__ = [
     "ArticleRecord",
     "NullStore",
@@ -33,17 +35,14 @@ __all__ = [
     "StateStore",
     "Status",
     "StoreError",
-    "TopicState",
     "Validators",
     "open_store",
     "redact_uri",
+    "sqlite_file",
+    "store_errors",
 ]
 
 Clock = Callable[[], datetime]
-
-
-class StoreError(Exception):
-    """The state store cannot be opened or used; the message names the path or URI."""
 
 
 class Status(enum.StrEnum):
@@ -75,14 +74,6 @@ class ArticleRecord:
     last_fetched: datetime
 
 
-class TopicState(NamedTuple):
-    """What a topic/listing page looked like last time; all None when unknown."""
-
-    newest_published: str | None = None
-    etag: str | None = None
-    last_modified: str | None = None
-
-
 class Validators(NamedTuple):
     """HTTP validators for a conditional request; all None when unknown."""
 
@@ -104,7 +95,6 @@ class StateStore(Protocol):
     def lookup(
         self, site: str, url: str | None = None, article_id: str | None = None
     ) -> ArticleRecord | None: ...
-    def known_urls(self, urls: Iterable[str]) -> set[str]: ...
     def record(
         self,
         site: str,
@@ -123,8 +113,6 @@ class StateStore(Protocol):
     def set_signature(self, url: str, signature: bytes) -> None: ...
     def signatures(self, urls: Iterable[str]) -> dict[str, bytes]: ...
     # -- listing pages and conditional requests
-    def topic_state(self, topic_url: str) -> TopicState: ...
-    def set_topic_state(self, topic_url: str, state: TopicState) -> None: ...
     def http_validators(self, url: str) -> Validators: ...
     def set_http_validators(
         self, url: str, etag: str | None, last_modified: str | None
@@ -159,9 +147,6 @@ class NullStore:
     ) -> ArticleRecord | None:
         return None
 
-    def known_urls(self, urls: Iterable[str]) -> set[str]:
-        return set()
-
     def record(
         self,
         site: str,
@@ -191,12 +176,6 @@ class NullStore:
 
     def signatures(self, urls: Iterable[str]) -> dict[str, bytes]:
         return {}
-
-    def topic_state(self, topic_url: str) -> TopicState:
-        return TopicState()
-
-    def set_topic_state(self, topic_url: str, state: TopicState) -> None:
-        return None
 
     def http_validators(self, url: str) -> Validators:
         return Validators()
@@ -282,6 +261,20 @@ def _sqlite_path(uri: str, root: Path) -> Path | str:
     return p if p.is_absolute() else root / p
 
 
+def sqlite_file(uri: str, root: Path) -> Path | None:
+    """The database file a ``sqlite:`` STATE_URI names (relative to ``root``); None for other
+    kinds of store and for ``:memory:``. ``python -m crawler state`` and ``prune`` work on it.
+
+    >>> sqlite_file("sqlite:///state/s.db", Path("/srv")), sqlite_file("none", Path("/srv"))
+    (PosixPath('/srv/state/s.db'), None)
+    """
+    text = uri.strip()
+    if text.split(":", 1)[0].lower() != "sqlite":
+        return None
+    path = _sqlite_path(text, root)
+    return path if isinstance(path, Path) else None
+
+
 def open_store(uri: str, *, root: Path, now: Clock | None = None) -> StateStore:
     """Open the store named by a ``STATE_URI`` value; relative paths resolve against ``root``.
 
@@ -290,7 +283,7 @@ def open_store(uri: str, *, root: Path, now: Clock | None = None) -> StateStore:
     >>> open_store("redis://:pw@127.0.0.1:1/0", root=Path("."))  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    crawler.store.StoreError: cannot open state store redis://:***@127.0.0.1:1/0: ...
+    crawler.store.errors.StoreError: cannot open state store redis://:***@127.0.0.1:1/0: ...
     """
     text = uri.strip()
     scheme = text.split(":", 1)[0].lower()

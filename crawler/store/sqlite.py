@@ -26,93 +26,18 @@ from crawler.store import (
     PendingItem,
     Status,
     StoreError,
-    TopicState,
     Validators,
 )
 from crawler.store._shared import band_text, chunks, pid_alive
+from crawler.store.errors import RECOVERY
+from crawler.store.sqlite_schema import SCHEMA
 
 __all__ = ["SCHEMA_VERSION", "SqliteStore"]
 
 SCHEMA_VERSION = 1
 BUSY_TIMEOUT_MS = 10_000
-RECOVERY = ("; check it with `python -m crawler state check`, rebuild it from the delivered "
-            "feeds with `python -m crawler state rebuild --feeds FEED_DIR`")
 # SQLite's default limit on host parameters is 999 on old builds; stay well under it.
 _IN_CHUNK = 500
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS articles (
-    id INTEGER PRIMARY KEY,
-    site TEXT NOT NULL,
-    url TEXT NOT NULL,
-    article_id TEXT,
-    fingerprint TEXT NOT NULL,
-    revision INTEGER NOT NULL,
-    published_at TEXT,
-    modified_at TEXT,
-    first_seen TEXT NOT NULL,
-    last_seen TEXT NOT NULL,
-    last_fetched TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS articles_last_seen ON articles (last_seen);
--- Every name an article is known by: "u<TAB>url" (any URL it ever had, so a slug edit
--- keeps the old URL known) and "i<TAB>site<TAB>article_id".
-CREATE TABLE IF NOT EXISTS article_keys (
-    key TEXT PRIMARY KEY,
-    article INTEGER NOT NULL
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS article_keys_article ON article_keys (article);
--- First article to carry a body fingerprint owns it.
-CREATE TABLE IF NOT EXISTS fingerprints (
-    fingerprint TEXT PRIMARY KEY,
-    article INTEGER NOT NULL
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS fingerprints_article ON fingerprints (article);
-CREATE TABLE IF NOT EXISTS near (
-    band TEXT NOT NULL,
-    url TEXT NOT NULL,
-    last_seen TEXT NOT NULL,
-    PRIMARY KEY (band, url)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS near_last_seen ON near (last_seen);
--- MinHash signatures (crawler.neardup), to verify near-duplicate candidates.
-CREATE TABLE IF NOT EXISTS signatures (
-    url TEXT PRIMARY KEY,
-    signature BLOB NOT NULL
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS topics (
-    topic_url TEXT PRIMARY KEY,
-    newest_published TEXT,
-    etag TEXT,
-    last_modified TEXT,
-    updated TEXT NOT NULL
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS http_validators (
-    url TEXT PRIMARY KEY,
-    etag TEXT,
-    last_modified TEXT,
-    updated TEXT NOT NULL
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS pending (
-    seq INTEGER PRIMARY KEY,
-    run_id TEXT NOT NULL,
-    key TEXT NOT NULL,
-    item_json TEXT NOT NULL,
-    created TEXT NOT NULL,
-    delivered TEXT,
-    UNIQUE (run_id, key)
-);
-CREATE INDEX IF NOT EXISTS pending_delivered ON pending (delivered);
-CREATE TABLE IF NOT EXISTS locks (
-    name TEXT PRIMARY KEY,
-    owner TEXT NOT NULL,
-    pid INTEGER NOT NULL,
-    host TEXT NOT NULL,
-    acquired TEXT NOT NULL,
-    expires REAL NOT NULL
-) WITHOUT ROWID;
-"""
 
 _ARTICLE_COLUMNS = (
     "a.id, a.url, a.site, a.article_id, a.fingerprint, a.revision, a.published_at, "
@@ -203,7 +128,7 @@ class SqliteStore:
 
     def _create_schema(self) -> None:
         with self._write():
-            for statement in _SCHEMA.split(";"):
+            for statement in SCHEMA.split(";"):
                 if statement.strip():
                     self._conn.execute(statement)
             row = self._conn.execute("SELECT max(version) FROM schema_version").fetchone()
@@ -281,16 +206,6 @@ class SqliteStore:
             last_seen=datetime.fromisoformat(last),
             last_fetched=datetime.fromisoformat(fetched),
         )
-
-    def known_urls(self, urls: Iterable[str]) -> set[str]:
-        """The subset of ``urls`` already recorded (one query per 500 URLs)."""
-        wanted = list(dict.fromkeys(urls))
-        found: set[str] = set()
-        for chunk in chunks([_url_key(u) for u in wanted], _IN_CHUNK):
-            marks = ",".join("?" * len(chunk))
-            rows = self._conn.execute(f"SELECT key FROM article_keys WHERE key IN ({marks})", chunk)
-            found.update(key[2:] for (key,) in rows)
-        return found
 
     def _add_keys(self, article: int, site: str, url: str, article_id: str | None) -> None:
         keys = [(_url_key(url), article)]
@@ -412,21 +327,7 @@ class SqliteStore:
             found.update(url for (url,) in rows)
         return found
 
-    # ------------------------------------------------------------------ topics, validators
-
-    def topic_state(self, topic_url: str) -> TopicState:
-        row = self._conn.execute(
-            "SELECT newest_published, etag, last_modified FROM topics WHERE topic_url = ?",
-            (topic_url,),
-        ).fetchone()
-        return TopicState(*row) if row else TopicState()
-
-    def set_topic_state(self, topic_url: str, state: TopicState) -> None:
-        with self._write():
-            self._conn.execute(
-                "INSERT OR REPLACE INTO topics VALUES (?, ?, ?, ?, ?)",
-                (topic_url, *state, self._stamp()),
-            )
+    # ------------------------------------------------------------------ HTTP validators
 
     def http_validators(self, url: str) -> Validators:
         row = self._conn.execute(
