@@ -2,7 +2,7 @@
 bare lxml parse, on generated pages of real size, on the fixture copy's article pages and (when
 SHARED_DIR is present) on the real article pages of ten other Vietnamese sites.
 
-- ours: ``crawler.extract.extract_article(html, url, crawled_at=...)`` (profile extractor +
+- ours: ``crawler.extraction.extract_article(html, url, crawled_at=...)`` (profile extractor +
   cleaning: exactly what a crawl computes per page before the pipelines' dedupe);
 - trafilatura: ``trafilatura.extract(html, url=url, output_format="txt")``, the usual
   general-purpose reference;
@@ -40,7 +40,7 @@ import trafilatura
 
 from bench.common import RESULTS, ROOT, median, table
 from bench.sitegen import FIXTURE_SITE, Site
-from crawler.extract import extract_article
+from crawler.extraction import extract_article
 
 CRAWLED_AT = "2025-09-01T03:00:00Z"
 PROFILE_TXT = RESULTS / "extract_profile.txt"
@@ -118,7 +118,7 @@ def generic_only() -> Iterator[None]:
 def split_by_layer(pages: list[Page]) -> dict[str, list[Page]]:
     """Real pages by the layer that extracts them: a site profile or a CMS family
     (``profiled``) or the generic extractor (``generic``); refused pages are left out."""
-    from crawler.extract import NotAnArticle, extract_with_info
+    from crawler.extraction import NotAnArticle, extract_with_info
 
     groups: dict[str, list[Page]] = {"profiled": [], "generic": []}
     for html, url in pages:

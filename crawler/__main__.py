@@ -127,7 +127,7 @@ def describe_used(used: str) -> str:
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
-    from crawler.extract import NotAnArticle, extract_with_sources
+    from crawler.extraction import NotAnArticle, extract_with_sources
     from crawler.sites.dispatch import describe_sources
     from crawler.text import utc_now_iso
 

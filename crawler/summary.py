@@ -216,7 +216,7 @@ def layer_of(spider: Any, url: str, response: Any) -> tuple[str, str]:
     """The extraction layer a crawled article went through and its extractor version:
     ``profile:<slug>`` for sites with a profile; for others (the ``news`` spider's automatic
     profiles) the CMS family the page's markup shows, else ``generic``, as
-    crawler.extract.extract_with_info names them."""
+    crawler.extraction.extract_with_info names them."""
     try:
         used = response.meta.get("extraction_layer")  # left there by the spider
     except AttributeError:  # a response without a request

@@ -46,6 +46,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from crawler.text import normalize_text
+from crawler.urls import canonical_url
 
 ARTICLE_CHECKS = ("title", "published", "authors", "lead", "first_para", "last_para",
                   "para_count", "captions_out", "captions_found", "forbidden", "related",
@@ -141,7 +142,6 @@ def canonical_link(url: str, base: str | None = None) -> str:
     >>> canonical_link("/a-188.chn?utm_source=x", "https://cafef.vn/du-lieu/")
     'https://cafef.vn/a-188.chn'
     """
-    from crawler.urls import canonical_url
 
     return canonical_url(url.strip(), base)
 

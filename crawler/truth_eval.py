@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from crawler.discovery import article_links, next_page_href
-from crawler.extract import NotAnArticle, extract_with_info
 from crawler.extract.base import selector_for
 from crawler.extract.encoding import decode_page
+from crawler.extraction import NotAnArticle, extract_with_info
 from crawler.sites import generic_profile, profile_for_url
 from crawler.truth import (
     CHECKS,

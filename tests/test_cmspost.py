@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from crawler.extract import extract_with_info
 from crawler.extract.base import NotAnArticle
+from crawler.extraction import extract_with_info
 from crawler.items import Article
 from crawler.sites import get_profile
 from crawler.sites._cmspost_boxes import fold

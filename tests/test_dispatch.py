@@ -13,8 +13,8 @@ import pytest
 from scrapy.statscollectors import MemoryStatsCollector
 from scrapy.utils.test import get_crawler
 
-from crawler.extract import NotAnArticle, extract_with_info, extract_with_sources
 from crawler.extract import generic as generic_module
+from crawler.extraction import NotAnArticle, extract_with_info, extract_with_sources
 from crawler.health import HealthState, LayoutHealth
 from crawler.settings import HEALTH_DRIFT_WARN_SHARE
 from crawler.sites import dispatch as dispatch_module

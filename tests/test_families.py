@@ -16,9 +16,9 @@ import pytest
 from conftest import FIXTURES
 
 from crawler.discovery import article_links, next_page_href
-from crawler.extract import NotAnArticle, extract_with_info
 from crawler.extract.base import selector_for
 from crawler.extract.clean import PARAGRAPH_SEP, clean_article, raw_to_article
+from crawler.extraction import NotAnArticle, extract_with_info
 from crawler.sites import get_profile, profile_for_url
 from crawler.urls import canonical_url
 

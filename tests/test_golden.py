@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURES
 
-from crawler.extract import extract_article
+from crawler.extraction import extract_article
 from crawler.items import Article
 
 CASES = sorted(p.parent for p in (FIXTURES / "sites").glob("*/*/page.html*"))

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURES
 
-from crawler.extract import extract_article
+from crawler.extraction import extract_article
 
 CASES = ("seed", "seed_figure", "seed_div", "seed_t1t2", "seed_author_body",
          "seed_author_footer")

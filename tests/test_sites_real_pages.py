@@ -14,8 +14,8 @@ import pytest
 from parsel import Selector
 
 from crawler.discovery import article_links, next_page_href
-from crawler.extract import NotAnArticle, extract_article
 from crawler.extract.base import page_url, selector_for
+from crawler.extraction import NotAnArticle, extract_article
 from crawler.sites import SiteProfile, profile_for_url
 from crawler.urls import canonical_url
 

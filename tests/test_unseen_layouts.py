@@ -4,7 +4,7 @@ invented text."""
 
 from __future__ import annotations
 
-from crawler.extract import extract_with_info
+from crawler.extraction import extract_with_info
 from crawler.sites import anphp
 from crawler.sites.dispatch import is_excerpt
 

@@ -1,45 +1,12 @@
-"""Extraction entry point: (html, url) in, an Article out, through the layered dispatch of
-crawler.sites.dispatch: the site's profile, then the CMS family its markup shows, then the
-generic extractor, each filling the fields the previous ones missed."""
+"""Extraction building blocks that know no site: the parser and page index (``dom``), metadata
+(``meta``), page specs (``spec``), the body walker (``base``), cleaning (``clean``), decoding
+(``encoding``), the generic extractor (``generic/``) and media stories (``media_story``).
+
+The front end that runs a page through the site layers and cleans it is
+:mod:`crawler.extraction` (it needs ``crawler.sites``, which builds on this package)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from crawler.extract.base import NotAnArticle
-from crawler.extract.clean import clean_article, raw_to_article
-from crawler.items import Article
-from crawler.sites import SiteProfile
 
-if TYPE_CHECKING:
-    from crawler.sites.dispatch import Extraction
-
-
-def extract_with_info(
-    html: str | bytes, url: str, *, crawled_at: str, profile: SiteProfile | None = None
-) -> tuple[Article, str]:
-    """Extraction and cleaning, exactly as a crawl does them, and the layer that found the
-    article: ``profile:<slug>``, ``family:<name>`` or ``generic`` (others may have filled
-    fields it missed: see extract_with_sources)."""
-    article, extraction = extract_with_sources(html, url, crawled_at=crawled_at, profile=profile)
-    return article, extraction.used
-
-
-def extract_with_sources(
-    html: str | bytes, url: str, *, crawled_at: str, profile: SiteProfile | None = None
-) -> tuple[Article, Extraction]:
-    """The cleaned article and the layered extraction behind it (per-field sources)."""
-    # Imported here: crawler.sites.dispatch imports the extractors of this package.
-    from crawler.sites.dispatch import extract_layered
-
-    extraction = extract_layered(html, url, profile)
-    return clean_article(raw_to_article(extraction.raw, crawled_at=crawled_at)), extraction
-
-
-def extract_article(
-    html: str | bytes, url: str, *, crawled_at: str, profile: SiteProfile | None = None
-) -> Article:
-    return extract_with_info(html, url, crawled_at=crawled_at, profile=profile)[0]
-
-
-__all__ = ["NotAnArticle", "extract_article", "extract_with_info", "extract_with_sources"]
+__all__ = ["NotAnArticle"]

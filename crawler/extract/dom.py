@@ -16,6 +16,8 @@ from typing import Any
 from lxml import etree
 from parsel import Selector
 
+from crawler.urls import canonical_url
+
 # One parser for every page: UTF-8 bytes in (no re-encoding inside parsel), comments dropped
 # (they are never text and only lengthen every walk), huge trees allowed (some pages inline
 # megabytes of scripts). etree's parser, not lxml.html's: the latter looks up a Python element
@@ -496,7 +498,6 @@ def css_values(sel: Selector, css: Sequence[str]) -> list[str]:
 def link_items(sel: Selector, url: str, css: Sequence[str]) -> list[dict[str, str]]:
     """{url, title} of the <a> elements matched, title from the link text (else its title
     attribute), de-duplicated by canonical URL."""
-    from crawler.urls import canonical_url
 
     out: list[dict[str, str]] = []
     seen: set[str] = set()

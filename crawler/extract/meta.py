@@ -17,6 +17,7 @@ from parsel import Selector
 
 from crawler.extract.dom import doc_index
 from crawler.text import parse_vn_datetime, to_iso
+from crawler.urls import canonical_url, host_matches, site_of
 
 logger = logging.getLogger(__name__)
 
@@ -187,7 +188,6 @@ def page_url(sel: Selector) -> str | None:
 
 def same_site_url(sel: Selector, url: str) -> str:
     """The canonical link when it is on the fetched URL's site, else the fetched URL."""
-    from crawler.urls import canonical_url, host_matches, site_of
 
     link = canonical_link(sel)
     if link:

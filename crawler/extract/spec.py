@@ -31,6 +31,7 @@ from crawler.extract.meta import (
     meta_contents,
     same_site_url,
 )
+from crawler.text import split_authors
 
 
 @dataclass(frozen=True)
@@ -86,7 +87,6 @@ def spec_authors(sel: Selector, spec: PageSpec, blocks: list[Block],
                  ld: dict[str, Any]) -> list[str]:
     """Byline from the author elements, else the body's last right-aligned short line
     (popped from ``blocks``), else JSON-LD persons."""
-    from crawler.text import split_authors
 
     names = [a for t in css_values(sel, spec.author_css) for a in split_authors(t)]
     if not names and spec.byline_last_line and blocks and blocks[-1].right_aligned \

@@ -38,7 +38,7 @@ from parsel import Selector
 import crawler.sites as sites_pkg
 from crawler.extract import generic, media_story
 from crawler.extract.base import NotAnArticle, release_indexes, selector_for
-from crawler.sites import SiteProfile, profile_for_url
+from crawler.sites import SiteProfile, profile_for_url, registry
 from crawler.urls import article_id
 
 # Raw article fields a layer may fill (``url`` comes with the first layer that finds the
@@ -291,8 +291,6 @@ def extract_any(html: str | bytes, url: str) -> tuple[dict[str, Any], str]:
 def extractor_version(used: str) -> str:
     """The extractor version behind a layer name ("profile:vov", "family:cms-post",
     "generic")."""
-    from crawler.sites import registry
-
     kind, _, name = used.partition(":")
     if kind == "profile" and name in registry():
         return registry()[name].extractor_version
