@@ -276,7 +276,8 @@ def _plain_urls() -> list[str]:
         "https://baohatinh.vn/amp", "https://baohatinh.vn/x/amp/", "https://baohatinh.vn/amp/x",
         "https://baohatinh.vn/x/ampx/y", "https://baohatinh.vn/./x", "https://baohatinh.vn/x/..",
         "https://baohatinh.vn", "https://baohatinh.vn//x", "https://BaoHaTinh.vn/x",
-        "https://baohatinh.vn./x", "https://-a.vn/x", "https://a-.vn/x", "https://" + "a" * 64 + ".vn/",
+        "https://baohatinh.vn./x", "https://-a.vn/x", "https://a-.vn/x",
+        "https://" + "a" * 64 + ".vn/",
     ]
     for _ in range(3000):
         labels = ["".join(rng.choice(host_chars) for _ in range(rng.randint(1, 6)))
