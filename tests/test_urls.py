@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import random
 import re
+import string
 
 import pytest
 
@@ -259,3 +261,48 @@ def test_is_http_url(url: str, expected: bool) -> None:
 )
 def test_is_private_host(host: str, expected: bool) -> None:
     assert is_private_host(host) is expected
+
+
+def _plain_urls() -> list[str]:
+    """URLs of canonical_url's fast-path form (and near misses), varied character by character
+    over what the form allows: hosts, label edges, unreserved path characters, dots, tildes."""
+    rng = random.Random(10)
+    host_chars = "abcz09-"
+    path_chars = string.ascii_letters + string.digits + "._~-"
+    urls = [
+        "https://baohatinh.vn/", "https://baohatinh.vn/slug-post123.html",
+        "https://www.baohatinh.vn/a/b/", "https://1.2.3.4/x", "https://xn--bo-ja.vn/x~y",
+        "https://a-b.c-d.vn/A.B_C~D-E", "https://m.com.vn/x", "https://amp.baohatinh.vn/x",
+        "https://baohatinh.vn/amp", "https://baohatinh.vn/x/amp/", "https://baohatinh.vn/amp/x",
+        "https://baohatinh.vn/x/ampx/y", "https://baohatinh.vn/./x", "https://baohatinh.vn/x/..",
+        "https://baohatinh.vn", "https://baohatinh.vn//x", "https://BaoHaTinh.vn/x",
+        "https://baohatinh.vn./x", "https://-a.vn/x", "https://a-.vn/x",
+        "https://" + "a" * 64 + ".vn/",
+    ]
+    for _ in range(3000):
+        labels = ["".join(rng.choice(host_chars) for _ in range(rng.randint(1, 6)))
+                  for _ in range(rng.randint(2, 4))]
+        segs = ["".join(rng.choice(path_chars) for _ in range(rng.randint(1, 12)))
+                for _ in range(rng.randint(0, 4))]
+        urls.append("https://" + ".".join(labels) + "/" + "/".join(segs)
+                    + rng.choice(["", "/"]) * bool(segs))
+    return urls
+
+
+def test_canonical_fast_path_gives_what_the_full_path_gives() -> None:
+    # canonical_url returns a URL of the _PLAIN_CANONICAL form untouched: every step of the
+    # full canonicalisation must leave it as it is too, on its own and joined to any base.
+    from crawler.urls import _PLAIN_CANONICAL, _canonicalize
+
+    plain = [u for u in _plain_urls() if _PLAIN_CANONICAL(u)]
+    assert len(plain) > 1000
+    for url in plain:
+        assert _canonicalize(url, None) == url
+        assert _canonicalize(url, "http://other.vn/a/b?c=1") == url
+        assert _canonicalize(url, "https://baohatinh.vn/x-post1.html") == url
+        assert canonical_url(url) == url
+    # Near misses take the full path (mobile hosts, amp segments, dot segments, no path...).
+    for url in ("https://amp.baohatinh.vn/x", "https://baohatinh.vn/amp/x",
+                "https://baohatinh.vn/x/amp", "https://baohatinh.vn/./x", "https://baohatinh.vn",
+                "https://BaoHaTinh.vn/x", "https://baohatinh.vn./x", "https://baohatinh.vn//x"):
+        assert not _PLAIN_CANONICAL(url)

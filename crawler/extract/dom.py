@@ -139,9 +139,12 @@ def _walk_document(root: Any, index: DocIndex) -> None:
     get = all_classes.get
     index.root = root
     carriers: list[Any] = []
+    # Attribute names as bytes: lxml takes them as they are, where a str name is encoded to
+    # UTF-8 again on every call (two calls for each of the page's thousand-odd elements).
+    class_key, walk_key = b"class", _WALK_KEY
     # Elements only (a C-level filter: no tag read per node to skip the others).
     for el in root.iter(etree.Element):
-        classes = el.get("class")
+        classes = el.get(class_key)
         if classes:
             for name in classes.split():
                 els = get(name)
@@ -149,7 +152,7 @@ def _walk_document(root: Any, index: DocIndex) -> None:
                     all_classes[name] = [el]
                 else:
                     els.append(el)
-        if el.get(WALK_ATTR) is not None:
+        if el.get(walk_key) is not None:
             carriers.append(el)
     index.by_attr.setdefault(WALK_ATTR, carriers)
     # The few head elements by a tag-filtered walk (C-level): no tag read per element above.
@@ -312,6 +315,7 @@ def _plan(query: str) -> tuple[Test, str | None] | None:
 # data-source (crawler/sites/_cmspost_boxes.py).
 WALK_ATTR = "data-source"
 WALK_ATTRS = (WALK_ATTR,)
+_WALK_KEY = WALK_ATTR.encode()
 
 
 def _class_index(root: Any, index: DocIndex) -> dict[str, list[Any]]:
