@@ -165,7 +165,8 @@ def test_redis_lost_mid_crawl_is_one_clear_error_and_a_rerun_completes(
 
 def test_related_links_parked_by_one_worker_are_followed_by_another(redis: RedisServer) -> None:
     """An article parsed at the depth limit parks its related links; the worker that later
-    finds it closer to a list page follows them, in either order, and nobody refetches it."""
+    finds it closer to a list page follows them, in either order, and nobody refetches it.
+    Links followed at some depth are followed again when the article is found closer."""
     from redis import Redis
 
     from crawler.redis.depths import SharedDepths
@@ -186,7 +187,16 @@ def test_related_links_parked_by_one_worker_are_followed_by_another(redis: Redis
     assert depths.lower("k2", 2, limit) == (None, None)
     assert depths.lower("k2", 1, limit) == (2, None)
     assert depths.parsed("k2", links, "https://baohatinh.vn/k2", 2, limit) == 1
+    # Followed at depth 1; found later on a list page, they are followed again at depth 1
+    # (the articles they lead to are then one link closer, under the limit), once.
+    prev, again = depths.lower("k2", 0, limit)
+    assert prev == 1 and again == (links, "https://baohatinh.vn/k2")
+    assert depths.lower("k2", 0, limit) == (0, None)
     assert not server.hexists(depths.parked_key, "k2")
+
+    # Parsed on a list page (depth 0): nothing kept, nothing can come closer.
+    assert depths.parsed("k4", links, "https://baohatinh.vn/k4", 0, limit) == 0
+    assert not server.hexists(depths.parked_key, "k4")
 
     # Found again but still at the limit: the links stay parked.
     assert depths.lower("k3", 3, limit) == (None, None)
