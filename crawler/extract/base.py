@@ -145,7 +145,7 @@ class _Matcher:
         if not isinstance(tag, str):
             return False
         if self.one_class:
-            classes = el.get("class")
+            classes = el.get(b"class")  # bytes: no encoding of the name per call
             if classes and not self.one_class.isdisjoint(classes.split()):
                 return True
         if self.others and matches_any(el, self.others):
@@ -205,13 +205,15 @@ def _flush(el: Any, right: bool, buf: list[Chunk], parts: BodyParts) -> None:
         buf.clear()
         if joined.isspace() or not joined:
             return
-        tag = el.tag.lower() if isinstance(el.tag, str) else ""
+        tag = el.tag
+        tag = tag.lower() if isinstance(tag, str) else ""
         n = len(parts.images)
         for text in joined.split("\n"):
             if text.strip():
                 parts.blocks.append(Block(text.strip(), right, False, False, n, tag))
         return
-    tag = el.tag.lower() if isinstance(el.tag, str) else ""
+    tag = el.tag
+    tag = tag.lower() if isinstance(tag, str) else ""
     n = len(parts.images)
     line: list[str] = []
     style = _BOLD | _ITALIC
@@ -301,7 +303,8 @@ def _inline_chunks(el: Any, skip: _Matcher) -> list[Chunk]:
         parent, children, parent_style = stack[-1]
         opened = False
         for child in children:
-            tag = child.tag.lower() if isinstance(child.tag, str) else None
+            tag = child.tag
+            tag = tag.lower() if isinstance(tag, str) else None
             if tag == "br":
                 out.append(("\n", parent_style) if parent_style else "\n")
             elif tag is not None and tag not in NEVER_TEXT_TAGS and child not in skip:
@@ -328,8 +331,11 @@ def _inline_text(el: Any, skip: _Matcher) -> str:
 
 
 def _is_right_aligned(el: Any) -> bool:
-    style = el.get("style") or ""
-    return bool(_RIGHT_ALIGNED.search(style)) or (el.get("align") or "").lower() == "right"
+    style = el.get("style")
+    if style and _RIGHT_ALIGNED.search(style):
+        return True
+    align = el.get("align")
+    return align is not None and align.lower() == "right"
 
 
 def _image(el: Any, url: str) -> str | None:

@@ -265,19 +265,25 @@ def _attr_ok(el: Any, name: str, op: str, val: str) -> bool:
 
 def matches_any(el: Any, tests: tuple[Test, ...]) -> bool:
     """Does the element match one of the simple tests?"""
-    tag = el.tag.lower() if isinstance(el.tag, str) else None
-    if tag is None:
+    tag = el.tag  # read once: lxml builds a new string on every read
+    if not isinstance(tag, str):
         return False
+    tag = tag.lower()
     names: set[str] | None = None
     for t_tag, t_classes, t_attrs in tests:
         if t_tag is not None and t_tag != tag:
             continue
         if t_classes:
             if names is None:
-                names = set((el.get("class") or "").split())
+                names = set((el.get(b"class") or "").split())
             if not t_classes <= names:
                 continue
-        if all(_attr_ok(el, *a) for a in t_attrs):
+        # A plain loop, not all() over a generator: this runs for every element a body
+        # walker visits.
+        for name, op, val in t_attrs:
+            if not _attr_ok(el, name, op, val):
+                break
+        else:
             return True
     return False
 
@@ -290,9 +296,10 @@ def matches_any(el: Any, tests: tuple[Test, ...]) -> bool:
 # runs as XPath, inside the few elements found.
 
 @functools.lru_cache(maxsize=1024)
-def _plan(query: str) -> tuple[Test, str | None] | None:
-    """(test of the leading compound, XPath of the rest below it) for "A B C" queries whose
-    A is a simple selector; None for any other shape."""
+def _plan(query: str) -> tuple[Test, Any] | None:
+    """(test of the leading compound, XPath of the rest below it, compiled) for "A B C"
+    queries whose A is a simple selector; None for any other shape. Compiled once: an
+    element's .xpath(str) would compile the expression again on every call."""
     if any(c in query for c in ",>+~:()"):
         return None
     first, _, rest = query.strip().partition(" ")
@@ -304,8 +311,8 @@ def _plan(query: str) -> tuple[Test, str | None] | None:
     from parsel.csstranslator import HTMLTranslator
 
     try:
-        xpath = HTMLTranslator().css_to_xpath(rest.strip(), prefix="descendant::")
-    except Exception:  # anything cssselect refuses takes the slow path
+        xpath = etree.XPath(HTMLTranslator().css_to_xpath(rest.strip(), prefix="descendant::"))
+    except Exception:  # anything cssselect (or libxml2) refuses takes the slow path
         return None
     return test, xpath
 
@@ -415,7 +422,7 @@ def select(sel: Selector, query: str) -> list[Selector]:
     for anchor in anchors:
         # An anchor inside an earlier one: its matches are among that one's already.
         if not any(a in done for a in anchor.iterancestors()):
-            for el in anchor.xpath(rest):
+            for el in rest(anchor):
                 if el not in seen:
                     seen.add(el)
                     out.append(Selector(root=el, type="html"))

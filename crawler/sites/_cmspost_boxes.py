@@ -56,7 +56,7 @@ def fold(text: str) -> str:
 
 
 def _is_story(el: Any) -> bool:
-    return el.tag == "article" and "story" in (el.get("class") or "").split()
+    return el.tag == "article" and "story" in (el.get(b"class") or "").split()
 
 
 # --- related boxes -------------------------------------------------------------------------
@@ -83,8 +83,8 @@ def story_boxes(root: Any, labels: dict[str, list[Any]] | None = None,
     guard = {body, *body.iterancestors()} if body is not None else set()
     found: dict[Any, StoryBox] = {}
     for el in _box_candidates(root):
-        source = el.get("data-source")
-        classes = el.get("class") or ""
+        source = el.get(b"data-source")
+        classes = el.get(b"class") or ""
         tag = el.tag
         if (source and source.lower().startswith("related")) or (
                 tag in _BOX_TAGS and "relat" in classes.lower()):
@@ -158,15 +158,11 @@ def _box_around(el: Any, heading: Any, guard: set[Any]) -> tuple[Any, ...] | Non
             return None
         if el in guard:
             return _link_run(block, heading)
-        links = _story_links(el, heading)
-        if links and (_has_stories(el) or _mostly_links(el, links)):
+        links, stories = _story_scan(el, heading)
+        if links and (stories or _mostly_links(el, links)):
             return (el,)
         block, el = el, el.getparent()
     return None
-
-
-def _has_stories(el: Any) -> bool:
-    return any(_is_story(a) for a in el.iter("article")) or bool(_heading_links(el))
 
 
 def _mostly_links(el: Any, links: list[Any]) -> bool:
@@ -196,30 +192,40 @@ def _story_links(box: Any, heading: Any) -> list[Any]:
     """Links of the box's story items: each ``article.story``'s heading link, else every
     ``.story__heading`` link, else the box's plain links with a headline-like text (the
     heading's own link excluded)."""
+    return _story_scan(box, heading)[0]
+
+
+def _story_scan(box: Any, heading: Any) -> tuple[list[Any], bool]:
+    """(_story_links of the box, whether it holds stories: an ``article.story`` or a
+    ``.story__heading`` link), from one look at the box."""
     links: list[Any] = []
+    stories = False
     for story in box.iter("article"):
         if not _is_story(story):
             continue
+        stories = True
         heads = _heading_links(story)
         link = heads[0] if heads else next(
             (a for a in story.iter("a") if _link_text(a)), None)
         if link is not None:
             links.append(link)
     if links:
-        return links
+        return links, True
     heads = _heading_links(box)
     if heads:
-        return heads
+        return heads, True
     inside_heading = set(heading.iter()) if heading is not box else set()
     return [a for a in box.iter("a") if a not in inside_heading and a.get("href")
             and _ARTICLE_HREF.search(a.get("href").split("?")[0].split("#")[0])
-            and len(_link_text(a).split()) >= 4]
+            and len(_link_text(a).split()) >= 4], stories
 
 
 def _heading_links(el: Any) -> list[Any]:
     """Links inside the ``.story__heading`` elements under ``el``."""
-    return [a for h in el.iter() if "story__heading" in (h.get("class") or "")
-            and isinstance(h.tag, str) for a in h.iter("a")]
+    # (Only elements carry a class: no tag test needed. The attribute name as bytes: lxml
+    # would encode a str name again on every call, one per element of the box.)
+    return [a for h in el.iter() if "story__heading" in (h.get(b"class") or "")
+            for a in h.iter("a")]
 
 
 def _short_text(el: Any, limit: int = 40) -> str | None:
@@ -228,6 +234,13 @@ def _short_text(el: Any, limit: int = 40) -> str | None:
     if not len(el):  # no children: the element's own text is all of it
         text = " ".join((el.text or "").split())
         return text if len(text) <= limit else None
+    if len(el) == 1:
+        child = el[0]
+        if not len(child) and isinstance(child.tag, str):
+            # One leaf child (a heading's link, most candidates): its texts are all there is,
+            # read directly instead of through itertext (the same texts, in the same order).
+            text = " ".join(f"{el.text or ''} {child.text or ''} {child.tail or ''}".split())
+            return text if len(text) <= limit else None
     parts: list[str] = []
     solid = 0  # characters other than whitespace so far: the single-spaced text has them all
     for t in el.itertext():
