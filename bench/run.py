@@ -125,6 +125,11 @@ def figures(crawl: dict[str, Any], extract: dict[str, Any], cfg: dict[str, Any]
             "trafilatura_ms_per_page": gen["ms_per_page"]["trafilatura"],
             "ours_ms_per_page": gen["ms_per_page"]["ours"],
             "fixtures_value": fix["ours_vs_trafilatura"],
+            # Timed page by page in turn (steadier; see bench/extract_bench.py), and against
+            # trafilatura asked for the metadata ours extracts too (like for like).
+            "interleaved_value": (extract.get("generated_interleaved") or {})
+            .get("ours_vs_trafilatura"),
+            "with_metadata_value": gen.get("ours_vs_trafilatura_meta"),
             # Real pages of ten other sites (SHARED_DIR/html), when that folder was present.
             "real_pages_value": (extract.get("real") or {}).get("ours_vs_trafilatura"),
             "real_pages_ms_per_page": ((extract.get("real") or {}).get("ms_per_page") or {})
