@@ -29,6 +29,7 @@ from crawler.extract.dom import (
     Test,
     _plan,
     all_texts,
+    attr_value_ok,
     clean_label,
     css_values,
     decode_html,
@@ -123,6 +124,9 @@ class _Matcher:
         # tag only on elements of that tag.
         self.one_class: frozenset[str] = frozenset()
         self.others: tuple[Test, ...] = ()
+        # Tests of one attribute alone ("[id^=sdaWeb]", a mark set on boxes), with the name as
+        # bytes (lxml encodes a str name on every call): read directly, not via matches_any.
+        self.one_attr: tuple[tuple[bytes, str, str], ...] = ()
         self.by_tag: dict[str, tuple[Test, ...]] = {}
         if self.tests is None:
             for n in body.css(", ".join(css)):
@@ -131,7 +135,10 @@ class _Matcher:
             single = [t for t in self.tests if t[0] is None and len(t[1]) == 1 and not t[2]]
             self.one_class = frozenset(c for t in single for c in t[1])
             rest = [t for t in self.tests if t not in single]
-            self.others = tuple(t for t in rest if t[0] is None)
+            lone = [t for t in rest if t[0] is None and not t[1] and len(t[2]) == 1]
+            self.one_attr = tuple((name.encode(), op, val) for t in lone
+                                  for name, op, val in t[2])
+            self.others = tuple(t for t in rest if t[0] is None and t not in lone)
             for t in rest:
                 if t[0] is not None:
                     self.by_tag[t[0]] = (*self.by_tag.get(t[0], ()), t)
@@ -147,6 +154,10 @@ class _Matcher:
         if self.one_class:
             classes = el.get(b"class")  # bytes: no encoding of the name per call
             if classes and not self.one_class.isdisjoint(classes.split()):
+                return True
+        for name, op, val in self.one_attr:
+            have = el.get(name)
+            if have is not None and attr_value_ok(have, op, val):
                 return True
         if self.others and matches_any(el, self.others):
             return True

@@ -161,19 +161,23 @@ def _walk_document(root: Any, index: DocIndex) -> None:
     index.all_classes = all_classes
 
 
+# The metas' key attributes, each name also as bytes (what lxml takes without encoding it).
+_META_KEYS = tuple((attr, attr.encode()) for attr in ("property", "name", "itemprop"))
+
+
 def _index_head_element(el: Any, tag: str, index: DocIndex) -> None:
     if tag == "meta":
-        content = (el.get("content") or "").strip()
+        content = (el.get(b"content") or "").strip()
         if content:
-            for attr in ("property", "name", "itemprop"):
-                key = el.get(attr)
+            for attr, key_name in _META_KEYS:
+                key = el.get(key_name)
                 if key:
                     index.metas.setdefault((attr, key), []).append(content)
     elif tag == "link":
-        if index.canonical is None and el.get("rel") == "canonical":
-            href = (el.get("href") or "").strip()
+        if index.canonical is None and el.get(b"rel") == "canonical":
+            href = (el.get(b"href") or "").strip()
             index.canonical = href or None
-    elif el.get("type") == "application/ld+json" and el.text:
+    elif el.get(b"type") == "application/ld+json" and el.text:
         index.ld_texts.append(el.text)
 
 
@@ -250,8 +254,11 @@ def simple_tests(css: tuple[str, ...]) -> tuple[Test, ...] | None:
 
 def _attr_ok(el: Any, name: str, op: str, val: str) -> bool:
     have: str | None = el.get(name)
-    if have is None:
-        return False
+    return have is not None and attr_value_ok(have, op, val)
+
+
+def attr_value_ok(have: str, op: str, val: str) -> bool:
+    """Does an attribute's value pass the test ``op val`` ("" for presence alone)?"""
     if op == "=":
         return have == val
     if op == "^=":
