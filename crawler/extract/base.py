@@ -42,6 +42,7 @@ from crawler.extract.dom import (
     select_values,
     selector_for,
     simple_tests,
+    unique_links,
     with_class,
 )
 from crawler.extract.meta import (
@@ -386,5 +387,5 @@ __all__ = [
     "first_date", "first_text", "jsonld_article", "jsonld_breadcrumb", "jsonld_keywords",
     "jsonld_names", "jsonld_objects", "jsonld_person_names", "link_items", "matches_any",
     "meta_content", "meta_contents", "page_url", "release_indexes", "same_site_url", "select",
-    "select_values", "selector_for", "simple_tests", "walk_body", "with_class",
+    "select_values", "selector_for", "simple_tests", "unique_links", "walk_body", "with_class",
 ]

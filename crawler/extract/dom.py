@@ -517,18 +517,29 @@ def link_items(sel: Selector, url: str, css: Sequence[str]) -> list[dict[str, st
     """{url, title} of the <a> elements matched, title from the link text (else its title
     attribute), de-duplicated by canonical URL."""
 
+    return unique_links((((a.attrib.get("href") or "").strip(), _link_title(a).strip())
+                         for q in css for a in select(sel, q)), url)
+
+
+def unique_links(pairs: Iterable[tuple[str | None, str]], url: str,
+                 seen: set[str] | None = None) -> list[dict[str, str]]:
+    """{url, title} of (href, title) pairs in order: links to nowhere (empty, ``javascript:``,
+    ``#``) and untitled ones left out, the others made absolute and canonical, each URL once.
+    ``seen``: canonical URLs to leave out too (the article's own), updated as links are kept.
+
+    >>> unique_links([("/a-1.html", "A"), ("#top", "Top"), ("/a-1.html?", "A again"),
+    ...               ("/b-2.html", "")], "https://baohatinh.vn/x.html")
+    [{'url': 'https://baohatinh.vn/a-1.html', 'title': 'A'}]
+    """
+    seen = set() if seen is None else seen
     out: list[dict[str, str]] = []
-    seen: set[str] = set()
-    for q in css:
-        for a in select(sel, q):
-            href = (a.attrib.get("href") or "").strip()
-            title = _link_title(a)
-            if not href or href.startswith(("javascript:", "#")) or not title.strip():
-                continue
-            link = canonical_url(href, url)
-            if link not in seen:
-                seen.add(link)
-                out.append({"url": link, "title": title.strip()})
+    for href, title in pairs:
+        if not href or not title or href.startswith(("javascript:", "#")):
+            continue
+        link = canonical_url(href, url)
+        if link not in seen:
+            seen.add(link)
+            out.append({"url": link, "title": title})
     return out
 
 

@@ -17,8 +17,7 @@ from typing import Any
 
 from parsel import Selector
 
-from crawler.extract.dom import class_index, in_document_order, with_attr
-from crawler.urls import canonical_url
+from crawler.extract.dom import class_index, in_document_order, unique_links, with_attr
 
 # Headings of boxes that hold this article's related stories, and of boxes that hold the
 # section's latest or recommended stories. Compared folded (no case, no diacritics, no
@@ -264,15 +263,5 @@ def related_items(boxes: list[StoryBox], url: str) -> list[dict[str, str]]:
     section's own pages. They stand in only when the page has no related box of its own, so a
     crawl still moves on from the articles of a site that shows nothing else."""
     own = [b for b in boxes if b.kind == "related"]
-    out: list[dict[str, str]] = []
-    seen: set[str] = set()
-    links = [a for box in own or boxes for el in box.elements for a in _story_links(el, el)]
-    for a in links:
-        href, title = a.get("href"), _link_text(a)
-        if not href or not title or href.startswith(("javascript:", "#")):
-            continue
-        link = canonical_url(href, url)
-        if link not in seen:
-            seen.add(link)
-            out.append({"url": link, "title": title})
-    return out
+    return unique_links(((a.get("href"), _link_text(a)) for box in own or boxes
+                         for el in box.elements for a in _story_links(el, el)), url)

@@ -23,6 +23,7 @@ from crawler.extract.base import (
     etree,
     matches_any,
     simple_tests,
+    unique_links,
     walk_body,
 )
 from crawler.text import parse_vn_datetime, to_iso
@@ -138,19 +139,9 @@ def story_links(boxes: Iterable[Any], url: str, item_xpath: str,
                 exclude: Sequence[str] = ()) -> list[dict[str, str]]:
     """{url, title} of the story links found by ``item_xpath`` inside each box, in order,
     de-duplicated by canonical URL; ``exclude`` holds URLs left out (the article itself)."""
-    seen = {canonical_url(u, url) for u in exclude if u}
-    out: list[dict[str, str]] = []
-    for box in boxes:
-        for a in box.xpath(item_xpath):
-            href = (a.get("href") or "").strip()
-            title = link_title(a)
-            if not href or href.startswith(("javascript:", "#")) or not title:
-                continue
-            link = canonical_url(href, url)
-            if link not in seen:
-                seen.add(link)
-                out.append({"url": link, "title": title})
-    return out
+    return unique_links((((a.get("href") or "").strip(), link_title(a))
+                         for box in boxes for a in box.xpath(item_xpath)),
+                        url, {canonical_url(u, url) for u in exclude if u})
 
 
 def fold(text: str) -> str:
