@@ -29,18 +29,17 @@ from urllib.parse import urljoin
 from parsel import Selector
 
 from crawler.extract.base import NotAnArticle, jsonld_article, jsonld_objects, selector_for
-from crawler.extract.generic import repair_document
+from crawler.extract.generic import page_record, repair_document
 from crawler.extract.generic.body import declares_article
 from crawler.extract.generic.credits import generic_authors
-from crawler.extract.generic.dates import generic_modified, generic_published
+from crawler.extract.generic.dates import generic_published
 from crawler.extract.generic.fields import (
     generic_lead,
     generic_section,
-    generic_tags,
     generic_title,
 )
 from crawler.extract.generic.related import forget_titles, related_boxes
-from crawler.extract.meta import meta_content, same_site_url
+from crawler.extract.meta import meta_content
 from crawler.text import normalize_text
 
 EXTRACTOR_VERSION = "media-story/2026.11"
@@ -126,17 +125,13 @@ def _extract(html: str | bytes, url: str) -> dict[str, Any]:
     story = _story_root(h1)
     boxes = related_boxes(sel, url, story)
     lead = generic_lead(sel, [box for box, _ in boxes])
-    return {
-        "url": same_site_url(sel, url),
-        "title": title,
-        "lead": lead,
-        "paragraphs": [lead] if lead else [],
-        "authors": generic_authors(sel, ld, None),
-        "published_at": published,
-        "modified_at": generic_modified(sel, ld),
-        "section": generic_section(sel, objs),
-        "topics": [],
-        "tags": generic_tags(sel, ld),
-        "images": _images(sel, url),
-        "related": [item for _, items in boxes for item in items],
-    }
+    return page_record(
+        sel, url, ld, boxes,
+        title=title,
+        lead=lead,
+        paragraphs=[lead] if lead else [],
+        authors=generic_authors(sel, ld, None),
+        published_at=published,
+        section=generic_section(sel, objs),
+        images=_images(sel, url),
+    )

@@ -44,6 +44,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from parsel import Selector
+
 from crawler.extract.base import (
     NotAnArticle,
     decode_html,
@@ -141,19 +143,30 @@ def _extract(html: str | bytes, url: str) -> dict[str, Any]:
     if looks_like_list(container, [normalize_text(p) for p in paragraphs], declared=declared,
                        news_article=bool(ld), exclude=[box for box, _ in boxes]):
         raise NotAnArticle("the main text block reads like a list of teasers, not an article")
+    return page_record(
+        sel, url, ld, boxes,
+        title=title,
+        lead=generic_lead(sel, [box for box, _ in boxes]),
+        paragraphs=_drop_title_repeats(paragraphs, title),
+        authors=generic_authors(sel, ld, credit, source, site_keys(sel, url)),
+        published_at=generic_published(sel, ld, container),
+        section=generic_section(sel, objs, title),
+        images=hero_images(sel, container, url) + parts.images,
+    )
+
+
+def page_record(sel: Selector, url: str, ld: dict[str, Any],
+                boxes: list[tuple[Any, list[dict[str, str]]]], **fields: Any) -> dict[str, Any]:
+    """The raw article of a page the generic layer read (an article or a media story): the
+    fields every such page gets the same way (its canonical URL, modified date, tags, its
+    related boxes' stories, no topics) and ``fields``."""
     return {
         "url": same_site_url(sel, url),
-        "title": title,
-        "lead": generic_lead(sel, [box for box, _ in boxes]),
-        "paragraphs": _drop_title_repeats(paragraphs, title),
-        "authors": generic_authors(sel, ld, credit, source, site_keys(sel, url)),
-        "published_at": generic_published(sel, ld, container),
         "modified_at": generic_modified(sel, ld),
-        "section": generic_section(sel, objs, title),
         "topics": [],
         "tags": generic_tags(sel, ld),
-        "images": hero_images(sel, container, url) + parts.images,
         "related": [item for _, items in boxes for item in items],
+        **fields,
     }
 
 
