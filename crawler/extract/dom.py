@@ -73,26 +73,8 @@ class DocIndex:
     by_class: dict[str, list[Any]] = field(default_factory=dict)
     all_classes: dict[str, list[Any]] | None = None
     by_attr: dict[str, list[Any]] = field(default_factory=dict)
-    # The indexed document (order is numbered from it on first need).
+    # The indexed document.
     root: Any = None
-    _order: dict[Any, int] | None = None
-
-    @property
-    def order(self) -> dict[Any, int]:
-        """Every element's position in the document. Numbered on first need only: it takes a
-        Python object for each of the page's thousand-odd elements (and freeing them all
-        again), and most pages' extraction sorts nothing but elements of the class index."""
-        if self._order is None:
-            self._order = {} if self.root is None else {
-                el: i for i, el in enumerate(self.root.iter())}
-        return self._order
-
-    @order.setter
-    def order(self, value: dict[Any, int]) -> None:
-        self._order = value
-
-    # The older name of the same mapping.
-    position = order
 
 
 # The last few documents' indexes, keyed by the root's id with the root held (so the id cannot
@@ -132,9 +114,9 @@ def _walk_document(root: Any, index: DocIndex) -> None:
     (all_classes; by_class, the INDEXED_TAGS ones, is filtered from it on first need), the
     WALK_ATTRS carriers, metas, JSON-LD blocks and the canonical link. One walk of the whole
     page costs less than a tag-filtered walk for the metas plus a second one for the classes,
-    which nearly every extractor needs (any class query does). Positions are not numbered
-    here (DocIndex.order does it on first need): a number kept for every element holds a
-    Python object for each of them, and most pages need none."""
+    which nearly every extractor needs (any class query does). Positions are not numbered:
+    a number kept for every element holds a Python object for each of them; elements are put
+    in document order by libxml2 when needed (in_document_order)."""
     all_classes: dict[str, list[Any]] = {}
     get = all_classes.get
     index.root = root
@@ -516,7 +498,6 @@ def css_values(sel: Selector, css: Sequence[str]) -> list[str]:
 def link_items(sel: Selector, url: str, css: Sequence[str]) -> list[dict[str, str]]:
     """{url, title} of the <a> elements matched, title from the link text (else its title
     attribute), de-duplicated by canonical URL."""
-
     return unique_links((((a.attrib.get("href") or "").strip(), _link_title(a).strip())
                          for q in css for a in select(sel, q)), url)
 
